@@ -1,0 +1,186 @@
+"""Running the real ``wikisocial`` command in child processes, for the command-line tests.
+
+Every child gets the real settings (``wikisocial.config.settings``), not the test settings:
+the variables the test suite puts into ``os.environ`` are removed, and the data folder is
+the one the test gives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_SCRIPT = Path(sys.executable).with_name("wikisocial")
+# The console script the package installs; `python -m wikisocial` if it is missing.
+WIKISOCIAL = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "wikisocial"]
+
+# Variables that would change what a child process does; each test sets what it means to.
+_DROPPED_PREFIXES = ("WIKISOCIAL_", "EMAIL_", "DJANGO_")
+_DROPPED = {"DATABASE_URL", "SECRET_KEY", "DEFAULT_FROM_EMAIL"}
+
+JSON_MARK = "JSON:"
+
+
+def clean_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """os.environ without the test suite's settings, with WIKISOCIAL_DATA_DIR=data_dir."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(_DROPPED_PREFIXES) and k not in _DROPPED
+    }
+    env["WIKISOCIAL_DATA_DIR"] = str(data_dir)
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(extra)
+    return env
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """Kill the process group of ``proc`` (started with start_new_session=True)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def run_cli(
+    args: list[str],
+    data_dir: Path,
+    *,
+    input: str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``wikisocial *args`` to the end (or kill it and everything it started after
+    ``timeout`` seconds) and return its exit status and output."""
+    proc = subprocess.Popen(
+        [*WIKISOCIAL, *args],
+        env=env if env is not None else clean_env(data_dir),
+        cwd=tempfile.gettempdir(),
+        stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = proc.communicate(input=input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        stdout, stderr = proc.communicate(timeout=10)
+        raise AssertionError(
+            f"wikisocial {' '.join(args)} did not finish in {timeout}s\n{stdout}\n{stderr}"
+        ) from None
+    finally:
+        if proc.poll() is None:
+            kill_group(proc)
+            proc.wait(timeout=10)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+def shell_json(data_dir: Path, code: str, **env: str):
+    """Run Python ``code`` in ``wikisocial shell -c``; it prints JSON_MARK + a JSON value,
+    which is returned."""
+    result = run_cli(["shell", "-c", code], data_dir, env=clean_env(data_dir, **env))
+    assert result.returncode == 0, result.stderr
+    for line in reversed(result.stdout.splitlines()):
+        if line.startswith(JSON_MARK):
+            return json.loads(line[len(JSON_MARK) :])
+    raise AssertionError(f"no {JSON_MARK} line in:\n{result.stdout}\n{result.stderr}")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_get(port: int, path: str, headers: dict | None = None, timeout: float = 15):
+    """GET http://127.0.0.1:port/path without following redirects → (status, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def port_accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for_http(proc: subprocess.Popen, port: int, path: str, timeout: float, log: Path):
+    """Poll until GET path answers 200; fail early if ``proc`` exits."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(
+                f"the server exited ({proc.returncode}) before answering:\n{log.read_text()}"
+            )
+        try:
+            status, _ = http_get(port, path, timeout=5)
+            if status == 200:
+                return
+            last = status
+        except OSError as exc:
+            last = exc
+        time.sleep(0.25)
+    raise AssertionError(
+        f"GET {path} did not answer 200 within {timeout}s (last: {last!r}):\n{log.read_text()}"
+    )
+
+
+# --- processes, from /proc (Linux) -------------------------------------------------------
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) of a process, or None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return fields[0], int(fields[1])
+
+
+def descendants(pid: int) -> set[int]:
+    """Children, grandchildren, … of ``pid`` that exist now."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = _stat(int(entry.name))
+            if stat is not None:
+                children.setdefault(stat[1], []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+
+
+def alive(pid: int) -> bool:
+    stat = _stat(pid)
+    return stat is not None and stat[0] not in {"Z", "X"}

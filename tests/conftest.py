@@ -1,0 +1,66 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.db import transaction
+
+from wikisocial.accounts import actions
+from wikisocial.accounts.models import User
+from wikisocial.instance.models import CodeOfConduct
+
+PASSWORD = "a long enough passphrase"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _on_commit_as_in_production(monkeypatch):
+    """Tests run inside a transaction that is rolled back, so on_commit callbacks (e-mails,
+    tasks) would never run. Run them when only the test's own atomic blocks are open: exactly
+    when they would run in production."""
+    original = transaction.on_commit
+
+    def on_commit(func, using=None, robust=False):
+        connection = transaction.get_connection(using)
+        if all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
+            func()
+        else:
+            original(func, using=using, robust=robust)
+
+    monkeypatch.setattr(transaction, "on_commit", on_commit)
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user("ana") → a confirmed, approved user with an account and password PASSWORD,
+    who accepted the current code of conduct."""
+
+    def make(username: str = "ana", **kwargs) -> User:
+        user = actions.register(
+            username=username,
+            email=kwargs.pop("email", f"{username}@example.org"),
+            password=kwargs.pop("password", PASSWORD),
+            code_of_conduct=kwargs.pop("code_of_conduct", CodeOfConduct.current()),
+            by_operator=True,
+            **kwargs,
+        )
+        mail.outbox.clear()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def user(make_user) -> User:
+    return make_user("ana")
+
+
+@pytest.fixture
+def logged_in(client, user):
+    client.force_login(user)
+    return client

@@ -1,0 +1,3 @@
+from wikisocial.cli import main
+
+main()

@@ -1,0 +1,343 @@
+"""Everything that changes accounts. The web views, the client API and the command line all
+call these functions, so they behave the same whichever door a request came through."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wikisocial.accounts.languages import SpokenLanguage
+from wikisocial.accounts.models import (
+    Account,
+    AccountDeletion,
+    AccountLanguage,
+    ActorType,
+    Affiliation,
+    ApprovalState,
+    CodeOfConductAcceptance,
+    User,
+)
+from wikisocial.core.mail import queue_email
+from wikisocial.core.markup import render_markdown
+from wikisocial.instance.models import CodeOfConduct, InstanceSettings, RegistrationMode
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_SALT = "wikisocial.accounts.confirm-email"
+
+
+class RegistrationClosed(Exception):
+    """Sign-ups are closed on this instance."""
+
+
+# --- sign-up -------------------------------------------------------------------------------
+
+
+def username_taken(username: str) -> bool:
+    return User.objects.filter(username__iexact=username).exists() or (
+        Account.objects.local().filter(username__iexact=username).exists()
+    )
+
+
+def email_taken(email: str, *, exclude: User | None = None) -> bool:
+    qs = User.objects.filter(email__iexact=email)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.exists()
+
+
+def register(
+    *,
+    username: str,
+    email: str,
+    password: str | None,
+    code_of_conduct: CodeOfConduct | None,
+    reason: str = "",
+    locale: str = "",
+    bot: bool = False,
+    by_operator: bool = False,
+) -> User:
+    """Create a user and their account.
+
+    People signing up themselves must accept the current code of conduct, get a confirmation
+    e-mail, and wait for approval when the instance asks for it. Accounts made by the operator
+    (``by_operator``) are confirmed and approved at once.
+    """
+    instance = InstanceSettings.current()
+    if not by_operator and instance.registration_mode == RegistrationMode.CLOSED:
+        raise RegistrationClosed
+    if not by_operator and code_of_conduct is None and CodeOfConduct.current() is not None:
+        raise ValidationError(_("Please accept the code of conduct."))
+    needs_approval = not by_operator and instance.registration_mode == RegistrationMode.APPROVAL
+    errors = {}
+    if username_taken(username):
+        errors["username"] = _("That username is taken.")
+    if email_taken(email):
+        errors["email"] = _("An account with this e-mail address exists already.")
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            user = User(
+                username=username,
+                email=email,
+                approval=ApprovalState.PENDING if needs_approval else ApprovalState.APPROVED,
+                signup_reason=reason,
+                locale=locale,
+                email_confirmed_at=timezone.now() if by_operator else None,
+            )
+            if password:
+                user.set_password(password)
+            else:
+                user.set_unusable_password()
+            user.save()
+            Account.objects.create(
+                user=user,
+                username=username,
+                actor_type=ActorType.SERVICE if bot else ActorType.PERSON,
+            )
+            if code_of_conduct is not None:
+                CodeOfConductAcceptance.objects.create(user=user, version=code_of_conduct)
+    except IntegrityError:
+        # Someone took the name or address between our check and the insert.
+        raise ValidationError(
+            {"username": _("That username or e-mail address was just taken. Please try again.")}
+        ) from None
+    if not by_operator:
+        send_confirmation(user, user.email)
+    logger.info("registered %s (%s)", username, "operator" if by_operator else "self")
+    return user
+
+
+def login_refusal(user: User) -> str | None:
+    """Why ``user`` may not log in yet, or None if they may."""
+    if user.approval == ApprovalState.REJECTED:
+        return _("This sign-up was not approved.")
+    if not user.email_confirmed:
+        return _(
+            "Please confirm your e-mail address first: follow the link we sent to %(email)s."
+        ) % {"email": user.email}
+    if user.approval == ApprovalState.PENDING:
+        return _("Your sign-up is waiting for an administrator's approval. We will e-mail you.")
+    if not user.is_active:
+        return _("This account is disabled.")
+    return None
+
+
+# --- e-mail confirmation and change --------------------------------------------------------
+
+
+def confirmation_token(user: User, email: str) -> str:
+    return signing.dumps({"u": user.pk, "e": email}, salt=CONFIRM_SALT, compress=True)
+
+
+def send_confirmation(user: User, email: str) -> None:
+    url = settings.SITE_URL + reverse(
+        "accounts:confirm-email", kwargs={"token": confirmation_token(user, email)}
+    )
+    queue_email(
+        email,
+        "accounts/email/confirm",
+        {"user": user, "url": url, "site_url": settings.SITE_URL, "email": email},
+        user.locale,
+    )
+
+
+def confirm_email(token: str) -> User:
+    """Confirm the address in ``token``: the sign-up address or a pending new one."""
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=settings.EMAIL_CONFIRMATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationError(_("This link has expired. Ask for a new one.")) from None
+    except signing.BadSignature:
+        raise ValidationError(_("This link is not valid.")) from None
+    user = User.objects.filter(pk=data["u"], is_active=True).first()
+    if user is None:
+        raise ValidationError(_("This link is not valid."))
+    address = data["e"]
+    with transaction.atomic():
+        if address.lower() == user.email.lower():
+            if user.email_confirmed_at is None:
+                user.email_confirmed_at = timezone.now()
+                user.save(update_fields=["email_confirmed_at"])
+        elif address.lower() == user.pending_email.lower():
+            if email_taken(address, exclude=user):
+                raise ValidationError(_("Another account uses this address now."))
+            user.email, user.pending_email = address, ""
+            user.email_confirmed_at = timezone.now()
+            user.save(update_fields=["email", "pending_email", "email_confirmed_at"])
+        else:
+            raise ValidationError(_("This link is for an address you no longer use."))
+    return user
+
+
+def request_email_change(user: User, new_email: str) -> None:
+    """Keep the old address until the new one is confirmed; tell the old one."""
+    if email_taken(new_email, exclude=user):
+        raise ValidationError({"email": _("An account with this e-mail address exists already.")})
+    user.pending_email = new_email
+    user.save(update_fields=["pending_email"])
+    send_confirmation(user, new_email)
+    queue_email(
+        user.email,
+        "accounts/email/email_change_notice",
+        {"user": user, "new_email": new_email, "site_url": settings.SITE_URL},
+        user.locale,
+    )
+
+
+def change_password(user: User, new_password: str) -> None:
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    queue_email(
+        user.email,
+        "accounts/email/password_changed",
+        {"user": user, "site_url": settings.SITE_URL},
+        user.locale,
+    )
+
+
+# --- code of conduct and approval -----------------------------------------------------------
+
+
+def has_accepted_current_code(user: User) -> bool:
+    current = CodeOfConduct.current()
+    return current is None or user.coc_acceptances.filter(version=current).exists()
+
+
+def accept_code_of_conduct(user: User, code: CodeOfConduct) -> None:
+    CodeOfConductAcceptance.objects.get_or_create(user=user, version=code)
+
+
+def approve_registration(user: User) -> None:
+    user.approval = ApprovalState.APPROVED
+    user.save(update_fields=["approval"])
+    queue_email(
+        user.email,
+        "accounts/email/approved",
+        {"user": user, "site_url": settings.SITE_URL},
+        user.locale,
+    )
+
+
+def reject_registration(user: User) -> None:
+    user.approval = ApprovalState.REJECTED
+    user.save(update_fields=["approval"])
+
+
+# --- profile -------------------------------------------------------------------------------
+
+
+@dataclass
+class ProfileChanges:
+    """A validated profile edit (see forms.ProfileForm)."""
+
+    display_name: str
+    bio: str
+    pronouns: str
+    wiki_username: str
+    locked: bool
+    bot: bool
+    fields: list[dict[str, str]] = field(default_factory=list)
+    languages: list[SpokenLanguage] = field(default_factory=list)
+    affiliations: list[dict[str, str]] = field(default_factory=list)
+    avatar: ContentFile | None = None
+    header: ContentFile | None = None
+    remove_avatar: bool = False
+    remove_header: bool = False
+
+
+def update_profile(account: Account, changes: ProfileChanges) -> Account:
+    old_files = []
+    with transaction.atomic():
+        account.display_name = changes.display_name
+        account.bio = changes.bio
+        account.bio_html = render_markdown(changes.bio)
+        account.pronouns = changes.pronouns
+        if account.wiki_username != changes.wiki_username:
+            account.wiki_verified = False
+        account.wiki_username = changes.wiki_username
+        account.locked = changes.locked
+        account.actor_type = ActorType.SERVICE if changes.bot else ActorType.PERSON
+        account.fields = changes.fields
+        for name in ("avatar", "header"):
+            current = getattr(account, name)
+            new = getattr(changes, name)
+            if (new is not None or getattr(changes, f"remove_{name}")) and current:
+                old_files.append((current.storage, current.name))
+            if new is not None:
+                current.save(new.name, new, save=False)
+            elif getattr(changes, f"remove_{name}"):
+                setattr(account, name, "")
+        account.save()
+        account.languages.all().delete()
+        AccountLanguage.objects.bulk_create(
+            AccountLanguage(account=account, code=lang.code, level=lang.level, position=i)
+            for i, lang in enumerate(changes.languages)
+        )
+        account.affiliations.all().delete()
+        Affiliation.objects.bulk_create(
+            Affiliation(account=account, position=i, **item)
+            for i, item in enumerate(changes.affiliations)
+        )
+    transaction.on_commit(lambda: _delete_files(old_files))
+    return account
+
+
+def _delete_files(files: list) -> None:
+    for storage, name in files:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.warning("could not delete replaced file %s", name)
+
+
+# --- deletion ------------------------------------------------------------------------------
+
+
+def delete_account(account: Account, *, by_self: bool = True) -> AccountDeletion:
+    """Close the account at once and record the deletion; a background task removes its data,
+    and federation (later) announces it from the ``AccountDeletion`` row. The username stays
+    taken, as other servers may still hold the old actor."""
+    from wikisocial.accounts.tasks import purge_account
+
+    with transaction.atomic():
+        account.deleted_at = timezone.now()
+        account.save(update_fields=["deleted_at"])
+        deletion, _created = AccountDeletion.objects.get_or_create(
+            account=account, defaults={"requested_by_self": by_self}
+        )
+        user = account.user
+        if user is not None:
+            user.is_active = False
+            user.email = ""
+            user.pending_email = ""
+            user.set_unusable_password()  # also ends every session of this user
+            user.save(update_fields=["is_active", "email", "pending_email", "password"])
+    transaction.on_commit(lambda: purge_account.enqueue(account.pk))
+    logger.info("account %s deleted (%s)", account.handle, "self" if by_self else "staff")
+    return deletion
+
+
+def purge_account_data(account: Account) -> None:
+    """Remove what a deleted account held; idempotent."""
+    files = [(f.storage, f.name) for f in (account.avatar, account.header) if f]
+    with transaction.atomic():
+        account.display_name = ""
+        account.bio = account.bio_html = account.pronouns = account.wiki_username = ""
+        account.fields = []
+        account.avatar = account.header = ""
+        account.save()
+        account.languages.all().delete()
+        account.affiliations.all().delete()
+        AccountDeletion.objects.filter(account=account).update(purged_at=timezone.now())
+    _delete_files(files)

@@ -1,0 +1,359 @@
+"""Web forms for accounts: they parse and validate, then hand a clean result to an action."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from wikisocial.accounts import actions
+from wikisocial.accounts.languages import parse_languages
+from wikisocial.accounts.models import Account, AffiliationKind, User
+from wikisocial.accounts.validators import validate_username
+from wikisocial.core.images import process_image
+from wikisocial.core.markup import clean_text
+from wikisocial.instance.models import CodeOfConduct
+
+LIMITS = settings.PROFILE_LIMITS
+
+
+class SignupForm(forms.Form):
+    username = forms.CharField(
+        label=gettext_lazy("Username"),
+        max_length=30,
+        help_text=gettext_lazy(
+            "Letters A–Z, digits and underscores; up to 30. It can't be changed."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("E-mail address"),
+        help_text=gettext_lazy("We send a link to confirm it. Never shown to others."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password1 = forms.CharField(
+        label=gettext_lazy("Password"),
+        strip=False,
+        help_text=gettext_lazy("At least 8 characters; not a common password, not only digits."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=gettext_lazy("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Why would you like to join?"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    code_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    accept_code = forms.BooleanField(
+        label=gettext_lazy("I have read the code of conduct and agree to follow it."),
+        required=True,
+        error_messages={"required": gettext_lazy("Please accept the code of conduct to join.")},
+    )
+
+    def __init__(self, *args, needs_reason: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.code = CodeOfConduct.current()
+        if self.code is not None:
+            self.fields["code_version"].initial = self.code.version
+        else:
+            del self.fields["accept_code"]
+        if needs_reason:
+            self.fields["reason"].required = True
+        else:
+            del self.fields["reason"]
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        validate_username(username)
+        if actions.username_taken(username):
+            raise ValidationError(_("That username is taken."), code="taken")
+        return username
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if actions.email_taken(email):
+            raise ValidationError(
+                _("An account with this e-mail address exists already."), code="taken"
+            )
+        return email
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.code is not None and data.get("code_version") != self.code.version:
+            # A hidden field: report it at the top of the form.
+            self.add_error(
+                None,
+                _("The code of conduct changed while you were reading. Please read it again."),
+            )
+            self.data = self.data.copy()  # the page shown next carries the new version
+            self.data["code_version"] = str(self.code.version)
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            probe = User(username=data.get("username", ""), email=data.get("email", ""))
+            try:
+                password_validation.validate_password(p1, probe)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=gettext_lazy("Username or e-mail address"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+
+    def confirm_login_allowed(self, user: User) -> None:
+        refusal = actions.login_refusal(user)
+        if refusal:
+            self.refused_user = user
+            raise ValidationError(refusal, code="refused")
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("E-mail address"))
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("New e-mail address"))
+    password = forms.CharField(
+        label=gettext_lazy("Your current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("That is not your current password."))
+        return password
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if email.lower() == self.user.email.lower():
+            raise ValidationError(_("That is already your address."))
+        if actions.email_taken(email, exclude=self.user):
+            raise ValidationError(_("An account with this e-mail address exists already."))
+        return email
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=gettext_lazy("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm_username = forms.CharField(label=gettext_lazy("Type your username to confirm"))
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("That is not your password."))
+        return password
+
+    def clean_confirm_username(self) -> str:
+        value = self.cleaned_data["confirm_username"].strip().lstrip("@")
+        if value.lower() != self.user.username.lower():
+            raise ValidationError(_("That is not your username."))
+        return value
+
+
+class AcceptCodeForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    accept = forms.BooleanField(
+        label=gettext_lazy("I have read this version of the code of conduct and agree to it."),
+        error_messages={"required": gettext_lazy("Please tick the box to accept.")},
+    )
+
+
+class ProfileForm(forms.Form):
+    """Profile editing. Fields and affiliations are fixed rows of inputs, so the form works
+    without JavaScript; empty rows are ignored."""
+
+    display_name = forms.CharField(
+        label=gettext_lazy("Display name"), max_length=LIMITS["display_name"], required=False
+    )
+    pronouns = forms.CharField(
+        label=gettext_lazy("Pronouns"),
+        max_length=LIMITS["pronouns"],
+        required=False,
+        help_text=gettext_lazy("For example: she/her, they/them."),
+    )
+    bio = forms.CharField(
+        label=gettext_lazy("Bio"),
+        max_length=LIMITS["bio"],
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy("Markdown: *emphasis*, **bold**, [links](https://…), lists."),
+    )
+    languages = forms.CharField(
+        label=gettext_lazy("Languages you speak"),
+        required=False,
+        max_length=300,
+        help_text=gettext_lazy(
+            "Like Babel boxes: a code and a level from 0 to 5, or N for native, "
+            "separated by commas. For example: en-N, de-2, es-1."
+        ),
+    )
+    wiki_username = forms.CharField(
+        label=gettext_lazy("Wikimedia username"),
+        max_length=255,
+        required=False,
+        help_text=gettext_lazy(
+            "Shown as unverified until you sign in with your Wikimedia account."
+        ),
+    )
+    avatar = forms.FileField(label=gettext_lazy("Avatar"), required=False)
+    remove_avatar = forms.BooleanField(label=gettext_lazy("Remove the avatar"), required=False)
+    header = forms.FileField(label=gettext_lazy("Header image"), required=False)
+    remove_header = forms.BooleanField(label=gettext_lazy("Remove the header"), required=False)
+    locked = forms.BooleanField(
+        label=gettext_lazy("Approve followers by hand"),
+        required=False,
+        help_text=gettext_lazy("People ask to follow you, and you decide."),
+    )
+    bot = forms.BooleanField(
+        label=gettext_lazy("This is a bot account"),
+        required=False,
+        help_text=gettext_lazy("It posts automatically; people may choose to hide bots."),
+    )
+
+    def __init__(self, *args, account: Account, **kwargs) -> None:
+        self.account = account
+        super().__init__(*args, **kwargs)
+        self.field_rows = []
+        for i in range(LIMITS["fields"]):
+            name = forms.CharField(
+                label=gettext_lazy("Label %(n)d") % {"n": i + 1},
+                max_length=LIMITS["field_name"],
+                required=False,
+            )
+            value = forms.CharField(
+                label=gettext_lazy("Content %(n)d") % {"n": i + 1},
+                max_length=LIMITS["field_value"],
+                required=False,
+            )
+            self.fields[f"field_name_{i}"] = name
+            self.fields[f"field_value_{i}"] = value
+            self.field_rows.append((f"field_name_{i}", f"field_value_{i}"))
+        existing = list(account.affiliations.all())
+        rows = min(LIMITS["affiliations"], max(len(existing) + 2, 3))
+        self.affiliation_rows = []
+        for i in range(rows):
+            self.fields[f"aff_name_{i}"] = forms.CharField(
+                label=gettext_lazy("Name"), max_length=200, required=False
+            )
+            self.fields[f"aff_kind_{i}"] = forms.ChoiceField(
+                label=gettext_lazy("Kind"), choices=AffiliationKind.choices, required=False
+            )
+            self.fields[f"aff_url_{i}"] = forms.URLField(
+                label=gettext_lazy("Link"), required=False, assume_scheme="https"
+            )
+            self.affiliation_rows.append((f"aff_name_{i}", f"aff_kind_{i}", f"aff_url_{i}"))
+        if not self.is_bound:
+            self.initial.update(self._initial_from(account, existing))
+
+    @staticmethod
+    def _initial_from(account: Account, affiliations: list) -> dict:
+        initial = {
+            "display_name": account.display_name,
+            "pronouns": account.pronouns,
+            "bio": account.bio,
+            "wiki_username": account.wiki_username,
+            "locked": account.locked,
+            "bot": account.bot,
+            "languages": ", ".join(f"{lang.code}-{lang.level}" for lang in account.languages.all()),
+        }
+        for i, item in enumerate(account.fields):
+            initial[f"field_name_{i}"] = item.get("name", "")
+            initial[f"field_value_{i}"] = item.get("value", "")
+        for i, aff in enumerate(affiliations):
+            initial.update({f"aff_name_{i}": aff.name, f"aff_kind_{i}": aff.kind})
+            initial[f"aff_url_{i}"] = aff.url
+        return initial
+
+    def clean_languages(self):
+        return parse_languages(self.cleaned_data["languages"], LIMITS["languages"])
+
+    def _clean_image(self, name: str):
+        upload = self.cleaned_data.get(name)
+        return process_image(upload, name) if upload else None
+
+    def clean_avatar(self):
+        return self._clean_image("avatar")
+
+    def clean_header(self):
+        return self._clean_image("header")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for key in ("display_name", "pronouns", "wiki_username"):
+            if key in data:
+                data[key] = clean_text(data[key])
+        if "bio" in data:
+            data["bio"] = clean_text(data["bio"], multiline=True)
+        data["fields"] = self._collect_fields(data)
+        data["affiliations"] = self._collect_affiliations(data)
+        return data
+
+    def _collect_fields(self, data: dict) -> list[dict[str, str]]:
+        fields = []
+        for name_key, value_key in self.field_rows:
+            name = clean_text(data.get(name_key, ""))
+            value = clean_text(data.get(value_key, ""))
+            if name and value:
+                fields.append({"name": name, "value": value})
+            elif name or value:
+                missing = value_key if name else name_key
+                self.add_error(missing, _("Fill in both the label and the content, or neither."))
+        return fields
+
+    def _collect_affiliations(self, data: dict) -> list[dict[str, str]]:
+        items = []
+        for name_key, kind_key, url_key in self.affiliation_rows:
+            name = clean_text(data.get(name_key, ""))
+            if not name:
+                if data.get(url_key):
+                    self.add_error(name_key, _("Give the affiliation a name."))
+                continue
+            kind = data.get(kind_key) or AffiliationKind.OTHER
+            items.append({"name": name, "kind": kind, "url": data.get(url_key, "")})
+        return items
+
+    def changes(self) -> actions.ProfileChanges:
+        d = self.cleaned_data
+        return actions.ProfileChanges(
+            display_name=d["display_name"],
+            bio=d["bio"],
+            pronouns=d["pronouns"],
+            wiki_username=d["wiki_username"],
+            locked=d["locked"],
+            bot=d["bot"],
+            fields=d["fields"],
+            languages=d["languages"],
+            affiliations=d["affiliations"],
+            avatar=d["avatar"],
+            header=d["header"],
+            remove_avatar=d["remove_avatar"],
+            remove_header=d["remove_header"],
+        )

@@ -1,0 +1,236 @@
+"""People and their profiles.
+
+``User`` is a login on this instance (password, e-mail, approval). ``Account`` is the public
+actor: a profile with a handle, local (it has a user) or, once federation lands, remote. Keeping
+the two apart lets remote actors be accounts without being users.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from wikisocial.accounts.languages import LEVELS, language_name
+from wikisocial.accounts.validators import validate_username
+
+
+class ApprovalState(models.TextChoices):
+    APPROVED = "approved", _("approved")
+    PENDING = "pending", _("waiting for approval")
+    REJECTED = "rejected", _("rejected")
+
+
+class CaseInsensitiveUserManager(UserManager):
+    def get_by_natural_key(self, username: str) -> User:
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    username = models.CharField(
+        _("username"),
+        max_length=30,
+        unique=True,
+        validators=[validate_username],
+        error_messages={"unique": _("That username is taken.")},
+    )
+    email = models.EmailField(_("e-mail address"))
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # A new address waits here until its owner follows the link sent to it.
+    pending_email = models.EmailField(blank=True)
+    approval = models.CharField(
+        max_length=10, choices=ApprovalState.choices, default=ApprovalState.APPROVED
+    )
+    signup_reason = models.TextField(_("reason for joining"), blank=True, max_length=1000)
+    locale = models.CharField(_("interface language"), max_length=10, blank=True)
+
+    objects = CaseInsensitiveUserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"), condition=~models.Q(email=""), name="user_email_ci_unique"
+            ),
+        ]
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+
+class ActorType(models.TextChoices):
+    PERSON = "Person", _("person")
+    SERVICE = "Service", _("bot")
+    GROUP = "Group", _("group")
+    APPLICATION = "Application", _("application")
+
+
+class AccountQuerySet(models.QuerySet):
+    def local(self) -> AccountQuerySet:
+        return self.filter(domain="")
+
+    def active(self) -> AccountQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+    def visible_to(self, viewer: User | None) -> AccountQuerySet:
+        """Accounts whose profile ``viewer`` may see. Deleted accounts are gone for everyone;
+        local accounts still awaiting approval are shown only to themselves and staff.
+        (Blocks join this rule with the social graph.)"""
+        qs = self.active()
+        if viewer is not None and viewer.is_authenticated and viewer.is_staff:
+            return qs
+        visible = models.Q(domain="") & (
+            models.Q(user__isnull=True) | models.Q(user__approval=ApprovalState.APPROVED)
+        )
+        visible |= ~models.Q(domain="")
+        if viewer is not None and viewer.is_authenticated:
+            visible |= models.Q(user=viewer)
+        return qs.filter(visible)
+
+
+class Account(models.Model):
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="account"
+    )
+    username = models.CharField(_("username"), max_length=255)
+    domain = models.CharField(_("domain"), max_length=255, blank=True, default="")
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    bio = models.TextField(_("bio"), blank=True)
+    bio_html = models.TextField(blank=True)
+    avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
+    header = models.ImageField(_("header image"), upload_to="headers/", blank=True)
+    # [{"name": "Website", "value": "https://…"}], at most PROFILE_LIMITS["fields"].
+    fields = models.JSONField(_("profile fields"), default=list, blank=True)
+    pronouns = models.CharField(_("pronouns"), max_length=50, blank=True)
+    wiki_username = models.CharField(_("Wikimedia username"), max_length=255, blank=True)
+    wiki_verified = models.BooleanField(_("Wikimedia username verified"), default=False)
+    locked = models.BooleanField(
+        _("approve followers by hand"),
+        default=False,
+        help_text=_("People must ask to follow you, and you decide."),
+    )
+    actor_type = models.CharField(max_length=12, choices=ActorType.choices, default="Person")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), "domain", name="account_handle_ci_unique"),
+        ]
+        indexes = [models.Index(fields=["domain", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.handle
+
+    def get_absolute_url(self) -> str:
+        return reverse("web:profile", kwargs={"username": self.username})
+
+    @property
+    def is_local(self) -> bool:
+        return self.domain == ""
+
+    @property
+    def bot(self) -> bool:
+        return self.actor_type == ActorType.SERVICE
+
+    @property
+    def handle(self) -> str:
+        """``@name`` for local accounts, ``@name@domain`` for remote ones."""
+        return f"@{self.username}" if self.is_local else f"@{self.username}@{self.domain}"
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+
+class AccountLanguage(models.Model):
+    """A language the person speaks, with a Babel level (0–5 or N for native)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="languages")
+    code = models.CharField(max_length=16)
+    level = models.CharField(max_length=1, choices=[(k, v) for k, v in LEVELS.items()])
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "code"], name="account_language_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}-{self.level}"
+
+    @property
+    def name(self) -> str:
+        return language_name(self.code)
+
+    @property
+    def level_name(self) -> str:
+        return str(LEVELS[self.level])
+
+
+class AffiliationKind(models.TextChoices):
+    CHAPTER = "chapter", _("chapter")
+    USER_GROUP = "user_group", _("user group")
+    THEMATIC = "thematic", _("thematic organisation")
+    PROJECT = "project", _("project or WikiProject")
+    OTHER = "other", _("other")
+
+
+class Affiliation(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="affiliations")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=AffiliationKind.choices)
+    url = models.URLField(_("link"), blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CodeOfConductAcceptance(models.Model):
+    """A record that a user accepted a given version of the code of conduct."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="coc_acceptances")
+    version = models.ForeignKey(
+        "instance.CodeOfConduct", on_delete=models.PROTECT, related_name="acceptances"
+    )
+    accepted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "version"], name="coc_acceptance_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} accepted v{self.version.version}"
+
+
+class ContentHandling(models.TextChoices):
+    DELETE = "delete", _("delete everything I posted")
+
+
+class AccountDeletion(models.Model):
+    """A deleted account: when, what happens to its content, and how far that has got.
+    Federation picks up rows whose ``federated_at`` is empty to send the actor's Delete."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="deletion")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    content_handling = models.CharField(
+        max_length=10, choices=ContentHandling.choices, default=ContentHandling.DELETE
+    )
+    requested_by_self = models.BooleanField(default=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+    federated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"deletion of {self.account}"

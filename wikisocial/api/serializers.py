@@ -1,0 +1,80 @@
+"""Mastodon API entities, built from our models."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.templatetags.static import static
+
+from wikisocial.accounts.models import Account, ActorType
+from wikisocial.core.markup import render_plain
+
+
+def absolute(url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
+
+
+def media_url(field, default: str) -> str:
+    return absolute(field.url if field else static(default))
+
+
+def account(obj: Account) -> dict:
+    """The Mastodon Account entity. Counts come from the posting and social-graph domains."""
+    url = absolute(obj.get_absolute_url())
+    avatar = media_url(obj.avatar, "web/avatar-default.png")
+    header = media_url(obj.header, "web/header-default.png")
+    return {
+        "id": str(obj.pk),
+        "username": obj.username,
+        "acct": obj.username if obj.is_local else f"{obj.username}@{obj.domain}",
+        "display_name": obj.display_name,
+        "locked": obj.locked,
+        "bot": obj.actor_type == ActorType.SERVICE,
+        "group": obj.actor_type == ActorType.GROUP,
+        "discoverable": True,
+        "indexable": True,
+        "created_at": obj.created_at.replace(hour=0, minute=0, second=0, microsecond=0)
+        .isoformat()
+        .replace("+00:00", ".000Z"),
+        "note": obj.bio_html,
+        "url": url,
+        "uri": url,
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "followers_count": 0,
+        "following_count": 0,
+        "statuses_count": 0,
+        "last_status_at": None,
+        "hide_collections": False,
+        "noindex": False,
+        "emojis": [],
+        "roles": [],
+        "fields": [
+            {"name": f["name"], "value": render_plain(f["value"]), "verified_at": None}
+            for f in obj.fields
+        ],
+    }
+
+
+def credential_account(obj: Account) -> dict:
+    data = account(obj)
+    data["source"] = {
+        "privacy": "public",
+        "sensitive": False,
+        "language": (obj.user.locale if obj.user else "") or None,
+        "note": obj.bio,
+        "fields": [{**f, "verified_at": None} for f in obj.fields],
+        "follow_requests_count": 0,
+        "hide_collections": False,
+        "discoverable": True,
+        "indexable": True,
+    }
+    data["role"] = {
+        "id": "-99",
+        "name": "",
+        "permissions": "0",
+        "color": "",
+        "highlighted": False,
+    }
+    return data

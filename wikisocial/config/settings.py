@@ -1,0 +1,193 @@
+"""Django settings. Operators change behaviour through environment variables (see env.py and
+docs/operations.md), never by editing this file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from wikisocial.config import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = env.data_dir()
+
+DOMAIN = env.domain()
+SCHEME = env.get("WIKISOCIAL_SCHEME") or ("http" if env.is_local_domain(DOMAIN) else "https")
+SITE_URL = f"{SCHEME}://{DOMAIN}"
+
+SECRET_KEY = env.secret_key(DATA_DIR)
+DEBUG = env.get_bool("WIKISOCIAL_DEBUG")
+
+_host = DOMAIN.split(":")[0]
+ALLOWED_HOSTS = [_host, "localhost", "127.0.0.1", "[::1]"] + [
+    h for h in env.get("WIKISOCIAL_ALLOWED_HOSTS").split(",") if h
+]
+CSRF_TRUSTED_ORIGINS = [SITE_URL]
+
+INSTALLED_APPS = [
+    "wikisocial.core",
+    "wikisocial.instance",
+    "wikisocial.accounts",
+    "wikisocial.api",
+    "wikisocial.web",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "oauth2_provider",
+    "django_tasks",
+    "django_tasks_db",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "wikisocial.core.middleware.RequestSizeLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "wikisocial.accounts.middleware.CodeOfConductMiddleware",
+]
+
+ROOT_URLCONF = "wikisocial.config.urls"
+WSGI_APPLICATION = "wikisocial.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "wikisocial.instance.context_processors.instance",
+            ],
+        },
+    }
+]
+
+DATABASES = {"default": env.database(DATA_DIR)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["wikisocial.accounts.auth.UsernameOrEmailBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:home"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# Links in confirmation e-mails stay valid this long.
+EMAIL_CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 3
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+# Serve straight from the apps' static folders in the all-in-one mode; production runs
+# `wikisocial collectstatic` and lets the reverse proxy or WhiteNoise serve STATIC_ROOT.
+WHITENOISE_USE_FINDERS = True
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+SERVE_MEDIA = env.get_bool("WIKISOCIAL_SERVE_MEDIA", True)
+
+# Requests larger than this are refused with 413 before Django reads the body.
+MAX_REQUEST_BYTES = env.get_int("WIKISOCIAL_MAX_REQUEST_BYTES", 16 * 1024 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o644
+
+for _key, _value in env.email(DATA_DIR).items():
+    globals()[_key] = _value
+DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL") or f"WikiSocial <noreply@{_host}>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+TASKS = {"default": env.tasks_backend()}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+SESSION_COOKIE_SECURE = SCHEME == "https"
+CSRF_COOKIE_SECURE = SCHEME == "https"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.get_bool("WIKISOCIAL_BEHIND_PROXY") else None
+)
+
+OAUTH2_PROVIDER = {
+    # Mastodon's scopes; the client-API issue adds the granular forms.
+    "SCOPES": {
+        "read": _("read all your account's data"),
+        "write": _("modify all your account's data"),
+        "follow": _("modify account relationships"),
+        "push": _("receive push notifications"),
+        "profile": _("read only your account's basic information"),
+    },
+    "DEFAULT_SCOPES": ["read"],
+    # RFC 9700: keep only a SHA-256 checksum of tokens at rest, never the token itself.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "PKCE_REQUIRED": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        "wikisocial": {"level": env.get("WIKISOCIAL_LOG_LEVEL", "INFO"), "propagate": True},
+        "django_tasks": {"level": "INFO", "propagate": True},
+        "django_tasks_db": {"level": "INFO", "propagate": True},
+    },
+}
+
+# Limits users meet on their profile (Mastodon's numbers where it has them).
+PROFILE_LIMITS = {
+    "display_name": 100,
+    "bio": 2000,
+    "fields": 6,
+    "field_name": 255,
+    "field_value": 255,
+    "pronouns": 50,
+    "languages": 12,
+    "affiliations": 10,
+}
+# Image uploads: bytes on the wire, pixels declared in the header, and what we store.
+IMAGE_LIMITS = {
+    "max_bytes": env.get_int("WIKISOCIAL_IMAGE_MAX_BYTES", 8 * 1024 * 1024),
+    "max_pixels": 33_177_600,  # 7680 x 4320: anything larger is refused before decoding
+    "max_side": 16_384,
+    "avatar": (400, 400),
+    "header": (1500, 500),
+}

@@ -1,0 +1,66 @@
+"""The all-in-one mode: migrate, then serve the web app and the worker side by side."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from wikisocial.core.management.commands.serve import ensure_port_free
+
+
+class Command(BaseCommand):
+    help = "Migrate the database, then serve the site and run the background worker."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, host: str, port: int, **options) -> None:
+        ensure_port_free(host, port)
+        call_command("migrate", interactive=False, verbosity=1)
+        python = [sys.executable, "-m", "wikisocial"]
+        # Without WIKISOCIAL_DOMAIN, the instance is known by the address it serves on.
+        child_env = {**os.environ}
+        child_env.setdefault("WIKISOCIAL_DOMAIN", f"localhost:{port}")
+        web = subprocess.Popen(
+            [*python, "serve", "--host", host, "--port", str(port)], env=child_env
+        )
+        worker = subprocess.Popen([*python, "worker"], env=child_env)
+        stopping = False
+
+        def stop(signum, frame) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        restarts = 0
+        try:
+            while not stopping and web.poll() is None:
+                if worker.poll() is not None:
+                    # The worker survives bad tasks; if the process itself dies, start it again.
+                    restarts += 1
+                    delay = min(30, 2**restarts)
+                    self.stderr.write(
+                        f"worker exited ({worker.returncode}); restarting in {delay}s"
+                    )
+                    time.sleep(delay)
+                    worker = subprocess.Popen([*python, "worker"], env=child_env)
+                time.sleep(0.5)
+        finally:
+            for proc in (web, worker):
+                if proc.poll() is None:
+                    proc.terminate()
+            for proc in (web, worker):
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        if web.returncode not in (0, None, -signal.SIGTERM) and not stopping:
+            sys.exit(web.returncode)

@@ -1,0 +1,48 @@
+"""Serve the web app with Granian (WSGI)."""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                message = f"port {port} on {host} is in use; pick another with --port"
+                raise CommandError(message) from exc
+            raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
+class Command(BaseCommand):
+    help = "Serve the web application (WSGI, Granian)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=1, help="processes")
+        parser.add_argument("--threads", type=int, default=4, help="threads per process")
+
+    def handle(self, *args, host: str, port: int, workers: int, threads: int, **options) -> None:
+        from granian import Granian
+        from granian.constants import Interfaces
+
+        ensure_port_free(host, port)
+        self.stdout.write(f"Serving on http://{host}:{port}/ ({workers} process(es))")
+        Granian(
+            "wikisocial.config.wsgi:application",
+            address=host,
+            port=port,
+            interface=Interfaces.WSGI,
+            workers=workers,
+            blocking_threads=threads,
+            backpressure=threads,
+            log_access=False,
+            respawn_failed_workers=True,
+        ).serve()

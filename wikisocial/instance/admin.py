@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from wikisocial.instance.models import CodeOfConduct, InstanceSettings, Rule
+
+
+@admin.register(InstanceSettings)
+class InstanceSettingsAdmin(admin.ModelAdmin):
+    list_display = ["name", "registration_mode", "contact_email", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:  # a single row, made on first use
+        return not InstanceSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CodeOfConduct)
+class CodeOfConductAdmin(admin.ModelAdmin):
+    list_display = ["version", "summary_of_changes", "published_at"]
+    readonly_fields = ["published_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A published version is a record of what people accepted: publish a new one instead.
+        if obj is not None:
+            return ["version", "text", "summary_of_changes", "published_at"]
+        return self.readonly_fields
+
+    def get_changeform_initial_data(self, request):
+        current = CodeOfConduct.current()
+        if current is None:
+            return {"version": 1}
+        return {"version": current.version + 1, "text": current.text}
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    list_display = ["text", "position"]
+    list_editable = ["position"]

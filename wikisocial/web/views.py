@@ -1,0 +1,125 @@
+"""Public pages: home, about, code of conduct, profiles, the member directory."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.views.decorators.http import require_GET, require_POST
+from django.views.static import serve
+
+from wikisocial.accounts.models import Account
+from wikisocial.core.markup import render_markdown
+from wikisocial.instance.models import CodeOfConduct, InstanceSettings, Rule
+
+DIRECTORY_PAGE_SIZE = 30
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    newest = (
+        Account.objects.visible_to(request.user)
+        .local()
+        .filter(user__is_active=True)
+        .order_by("-created_at")[:12]
+    )
+    instance = InstanceSettings.current()
+    return render(
+        request,
+        "web/home.html",
+        {"newest": newest, "description_html": render_markdown(instance.description)},
+    )
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    instance = InstanceSettings.current()
+    context = {
+        "description_html": render_markdown(instance.description),
+        "rules": Rule.objects.all(),
+        "code": CodeOfConduct.current(),
+        "member_count": Account.objects.visible_to(None).local().count(),
+    }
+    return render(request, "web/about.html", context)
+
+
+def code_of_conduct(request: HttpRequest) -> HttpResponse:
+    versions = list(CodeOfConduct.objects.only("version", "published_at", "summary_of_changes"))
+    wanted = request.GET.get("version")
+    if wanted:
+        if not wanted.isdigit():
+            raise Http404
+        code = get_object_or_404(CodeOfConduct, version=int(wanted))
+    else:
+        code = CodeOfConduct.current()
+    context = {
+        "code": code,
+        "code_html": render_markdown(code.text) if code else "",
+        "versions": versions,
+        "is_current": code is not None and versions and code.version == versions[0].version,
+    }
+    return render(request, "web/code_of_conduct.html", context)
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    account = (
+        Account.objects.visible_to(request.user)
+        .local()
+        .filter(username__iexact=username)
+        .prefetch_related("languages", "affiliations")
+        .first()
+    )
+    if account is None:
+        gone = Account.objects.local().filter(username__iexact=username, deleted_at__isnull=False)
+        if gone.exists():
+            return render(request, "web/profile_gone.html", {"username": username}, status=410)
+        raise Http404
+    if account.username != username:
+        return HttpResponseRedirect(account.get_absolute_url())
+    return render(
+        request,
+        "web/profile.html",
+        {
+            "account": account,
+            "is_self": request.user.is_authenticated and account.user_id == request.user.pk,
+        },
+    )
+
+
+def directory(request: HttpRequest) -> HttpResponse:
+    accounts = (
+        Account.objects.visible_to(request.user)
+        .local()
+        .filter(user__is_active=True)
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(accounts, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/directory.html", {"page": page})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language (a cookie; saved on the account when logged in)."""
+    code = request.POST.get("language", "")
+    next_url = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if code in dict(settings.LANGUAGES) and check_for_language(code):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600, samesite="Lax"
+        )
+        if request.user.is_authenticated:
+            request.user.locale = code
+            request.user.save(update_fields=["locale"])
+    return response
+
+
+@require_GET
+def serve_media(request: HttpRequest, path: str) -> HttpResponse:
+    """Uploaded files, in the all-in-one mode (production lets the reverse proxy serve them).
+    Only files we wrote ourselves live there: images re-encoded by Pillow."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
