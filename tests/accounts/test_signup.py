@@ -215,3 +215,27 @@ def test_account_and_user_are_one(client):
     account = Account.objects.get()
     assert account.user.username == account.username
     assert account.is_local and account.handle == "@Ana_W"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("fresh_name", "fresh_name is free."),
+        ("ANA", "That username is taken."),
+        ("admin", "is reserved"),
+        ("no spaces", "letters A–Z"),
+    ],
+)
+def test_username_status_while_typing(client, make_user, typed, expected):
+    make_user("ana")
+    response = client.get(URL, {"username": typed}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response.text.startswith('<p id="username-status"')
+    assert expected in response.text
+    assert "<html" not in response.text  # only the fragment
+
+
+def test_username_input_asks_while_typing(client):
+    text = client.get(URL).text
+    assert 'hx-get="/auth/signup"' in text and 'id="username-status"' in text
+    assert 'aria-live="polite"' in text

@@ -333,3 +333,12 @@ def test_clean_text_is_idempotent_and_control_free(text: str) -> None:
     assert clean_text(cleaned) == cleaned
     assert "\n" not in cleaned
     assert all(ord(c) >= 0x20 and not 0x7F <= ord(c) <= 0x9F for c in cleaned)
+
+
+def test_documents_keep_headings_one_level_down_and_join_wrapped_lines() -> None:
+    from wikisocial.core.markup import render_document
+
+    out = render_document("# Title\n\nA paragraph\nwrapped.\n\n## Part\n\n---\n<script>x</script>")
+    assert "<h2>Title</h2>" in out and "<h3>Part</h3>" in out and "<hr>" in out
+    assert "A paragraph\nwrapped." in out and "<br>" not in out
+    assert "<script>" not in out

@@ -38,7 +38,8 @@ def test_form_controls_are_labelled(client):
     text = client.get("/auth/signup").text
     for field in ("username", "email", "password1", "password2", "accept_code"):
         assert f'<label for="id_{field}"' in text, field
-    assert 'aria-describedby="id_username_helptext"' in text
+    assert 'aria-describedby="id_username_helptext username-status"' in text
+    assert 'aria-describedby="id_email_helptext"' in text
 
 
 def test_errors_are_announced(client):

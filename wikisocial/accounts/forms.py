@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,6 +20,14 @@ from wikisocial.core.markup import clean_text
 from wikisocial.instance.models import CodeOfConduct
 
 LIMITS = settings.PROFILE_LIMITS
+
+
+def check_new_username(username: str) -> str:
+    """Return ``username`` if someone may sign up with it, else raise ValidationError."""
+    validate_username(username)
+    if actions.username_taken(username):
+        raise ValidationError(_("That username is taken."), code="taken")
+    return username
 
 
 class SignupForm(forms.Form):
@@ -62,6 +71,16 @@ class SignupForm(forms.Form):
     def __init__(self, *args, needs_reason: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.code = CodeOfConduct.current()
+        # With JavaScript, say whether the name is free while it is typed (htmx).
+        self.fields["username"].widget.attrs.update(
+            {
+                "hx-get": reverse("accounts:signup"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#username-status",
+                "hx-swap": "outerHTML",
+                "aria-describedby": "id_username_helptext username-status",
+            }
+        )
         if self.code is not None:
             self.fields["code_version"].initial = self.code.version
         else:
@@ -72,11 +91,7 @@ class SignupForm(forms.Form):
             del self.fields["reason"]
 
     def clean_username(self) -> str:
-        username = self.cleaned_data["username"]
-        validate_username(username)
-        if actions.username_taken(username):
-            raise ValidationError(_("That username is taken."), code="taken")
-        return username
+        return check_new_username(self.cleaned_data["username"])
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"]

@@ -26,6 +26,7 @@ from wikisocial.accounts.forms import (
     LoginForm,
     ProfileForm,
     SignupForm,
+    check_new_username,
 )
 from wikisocial.accounts.models import User
 from wikisocial.core.mail import queue_email
@@ -39,6 +40,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     instance = InstanceSettings.current()
     if instance.registration_mode == RegistrationMode.CLOSED:
         return render(request, "accounts/signup_closed.html", status=403)
+    if request.htmx and "username" in request.GET:
+        return username_status(request)
     needs_reason = instance.registration_mode == RegistrationMode.APPROVAL
     form = SignupForm(request.POST if request.method == "POST" else None, needs_reason=needs_reason)
     if request.method == "POST" and form.is_valid():
@@ -65,6 +68,19 @@ def signup(request: HttpRequest) -> HttpResponse:
         {"form": form, "code": form.code, "needs_reason": needs_reason},
         status=400 if form.errors else 200,
     )
+
+
+def username_status(request: HttpRequest) -> HttpResponse:
+    """The sign-up page's fragment saying whether a username is free (htmx, while typing)."""
+    username = request.GET["username"].strip()
+    try:
+        check_new_username(username)
+    except ValidationError as exc:
+        status = {"ok": False, "message": exc.messages[0]}
+    else:
+        status = {"ok": True, "message": _("%(name)s is free.") % {"name": username}}
+    status["username"] = username
+    return render(request, "accounts/signup.html#username-status", {"status": status})
 
 
 def signup_done(request: HttpRequest) -> HttpResponse:

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "wikisocial.accounts.middleware.CodeOfConductMiddleware",
 ]
 
+FORM_RENDERER = "wikisocial.web.forms.FormRenderer"
 ROOT_URLCONF = "wikisocial.config.urls"
 WSGI_APPLICATION = "wikisocial.config.wsgi.application"
 

@@ -29,6 +29,7 @@ __all__ = [
     "clean_text",
     "excerpt",
     "get_markdown",
+    "render_document",
     "render_markdown",
     "render_plain",
     "sanitize_html",
@@ -130,6 +131,49 @@ def get_markdown() -> MarkdownIt:
 def render_markdown(source: str) -> str:
     """Render the Markdown subset to sanitised HTML."""
     return sanitize_html(get_markdown().render(source)).strip()
+
+
+# Long texts written by the instance's staff (code of conduct, description): paragraphs are
+# wrapped in the source, and headings give screen-reader users a way through them.
+_DOCUMENT_NH3_OPTIONS: dict[str, Any] = {
+    **_NH3_OPTIONS,
+    "tags": set(ALLOWED_TAGS) | {"h2", "h3", "h4", "hr"},
+}
+
+
+def _shift_heading(tag: str) -> str:
+    return f"h{min(int(tag[1]) + 1, 4)}"
+
+
+def _render_document_heading_open(
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return f"<{_shift_heading(tokens[idx].tag)}>"
+
+
+def _render_document_heading_close(
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return f"</{_shift_heading(tokens[idx].tag)}>\n"
+
+
+@cache
+def get_document_markdown() -> MarkdownIt:
+    """Markdown for staff-written documents: headings (one level down, the page has the h1)
+    and rules allowed, single line breaks joined as in CommonMark."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "breaks": False})
+    md.enable(["linkify", "strikethrough"])
+    md.disable("table", ignoreInvalid=True)
+    md.linkify.set({"fuzzy_link": False, "fuzzy_email": False, "fuzzy_ip": False})
+    md.add_render_rule("heading_open", _render_document_heading_open)
+    md.add_render_rule("heading_close", _render_document_heading_close)
+    md.add_render_rule("image", _render_image)
+    return md
+
+
+def render_document(source: str) -> str:
+    """Render a staff-written Markdown document to sanitised HTML."""
+    return nh3.clean(get_document_markdown().render(source), **_DOCUMENT_NH3_OPTIONS).strip()
 
 
 # --- Plain text -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.static import serve
 
 from wikisocial.accounts.models import Account
-from wikisocial.core.markup import render_markdown
+from wikisocial.core.markup import render_document
 from wikisocial.instance.models import CodeOfConduct, InstanceSettings, Rule
 
 DIRECTORY_PAGE_SIZE = 30
@@ -29,14 +29,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/home.html",
-        {"newest": newest, "description_html": render_markdown(instance.description)},
+        {"newest": newest, "description_html": render_document(instance.description)},
     )
 
 
 def about(request: HttpRequest) -> HttpResponse:
     instance = InstanceSettings.current()
     context = {
-        "description_html": render_markdown(instance.description),
+        "description_html": render_document(instance.description),
         "rules": Rule.objects.all(),
         "code": CodeOfConduct.current(),
         "member_count": Account.objects.visible_to(None).local().count(),
@@ -55,7 +55,7 @@ def code_of_conduct(request: HttpRequest) -> HttpResponse:
         code = CodeOfConduct.current()
     context = {
         "code": code,
-        "code_html": render_markdown(code.text) if code else "",
+        "code_html": render_document(code.text) if code else "",
         "versions": versions,
         "is_current": code is not None and versions and code.version == versions[0].version,
     }
