@@ -206,6 +206,11 @@ def change_password(user: User, new_password: str) -> None:
     )
 
 
+def set_interface_language(user: User, code: str) -> None:
+    user.locale = code
+    user.save(update_fields=["locale"])
+
+
 # --- code of conduct and approval -----------------------------------------------------------
 
 

@@ -7,6 +7,8 @@ the two apart lets remote actors be accounts without being users.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -147,6 +149,14 @@ class Account(models.Model):
     @property
     def name(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def wiki_user_url(self) -> str:
+        """The wiki username's global account page on Meta-Wiki."""
+        if not self.wiki_username:
+            return ""
+        title = quote(self.wiki_username.replace(" ", "_"), safe="")
+        return f"https://meta.wikimedia.org/wiki/Special:CentralAuth/{title}"
 
 
 class AccountLanguage(models.Model):

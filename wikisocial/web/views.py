@@ -11,6 +11,7 @@ from django.utils.translation import check_for_language
 from django.views.decorators.http import require_GET, require_POST
 from django.views.static import serve
 
+from wikisocial.accounts.actions import set_interface_language
 from wikisocial.accounts.models import Account
 from wikisocial.core.markup import render_document
 from wikisocial.instance.models import CodeOfConduct, InstanceSettings, Rule
@@ -111,8 +112,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
             settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600, samesite="Lax"
         )
         if request.user.is_authenticated:
-            request.user.locale = code
-            request.user.save(update_fields=["locale"])
+            set_interface_language(request.user, code)
     return response
 
 
