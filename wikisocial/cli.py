@@ -21,6 +21,8 @@ NEEDS_DATABASE = {
     "dbshell",
     "db_worker",
 }
+# Of those, the ones that bring the schema up to date themselves.
+MIGRATES_ITSELF = {"run", "migrate", "dbshell", "shell"}
 
 
 def fail(message: str) -> None:
@@ -42,6 +44,15 @@ def check_database() -> None:
         fail(f"cannot connect to the database at {where}: {reason}\nCheck DATABASE_URL.")
 
 
+def check_migrated() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        fail("the database is not up to date: run `wikisocial migrate` first")
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(argv if argv is not None else sys.argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wikisocial.config.settings")
@@ -57,6 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     command = argv[1] if len(argv) > 1 else "help"
     if command in NEEDS_DATABASE and not {"-h", "--help"} & set(argv[2:]):
         check_database()
+        if command not in MIGRATES_ITSELF:
+            check_migrated()
     execute_from_command_line(argv)
 
 

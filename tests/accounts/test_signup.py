@@ -220,7 +220,7 @@ def test_account_and_user_are_one(client):
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
-        ("fresh_name", "fresh_name is free."),
+        ("fresh_name", "fresh_name is available."),
         ("ANA", "That username is taken."),
         ("admin", "is reserved"),
         ("no spaces", "letters A–Z"),

@@ -349,8 +349,8 @@ def test_the_checksum_is_not_a_token(client, make_user):
 @pytest.mark.parametrize(
     ("username", "scopes", "expected"),
     [
-        ("ana", "read admin:write", "Unknown scope(s): admin:write"),
-        ("ana", "reed", "Unknown scope(s): reed"),
+        ("ana", "read admin:write", "admin:write"),
+        ("ana", "reed", "reed"),
         ("ana", "", "Give at least one scope"),
         ("ana", "   ", "Give at least one scope"),
         ("nobody", "read", "no account named 'nobody'"),
@@ -362,6 +362,9 @@ def test_tokens_create_refusals(make_user, username, scopes, expected):
     message = refused("tokens", "create", username, "--scopes", scopes)
 
     assert expected in message
+    if scopes.strip() and username == "ana":
+        assert message.startswith("Unknown scope")
+        assert "Known: read, write, follow" in message
     assert not AccessToken.objects.exists()
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from wikisocial.accounts import actions
 from wikisocial.accounts.models import (
@@ -48,14 +49,18 @@ class UserAdmin(BaseUserAdmin):
         pending = queryset.exclude(approval=ApprovalState.APPROVED)
         for user in pending:
             actions.approve_registration(user)
-        messages.success(request, _("%(n)d sign-up(s) approved.") % {"n": len(pending)})
+        count = len(pending)
+        text = ngettext("%(n)d sign-up approved.", "%(n)d sign-ups approved.", count)
+        messages.success(request, text % {"n": count})
 
     @admin.action(description=_("Reject the selected sign-ups"))
     def reject(self, request, queryset):
         pending = queryset.filter(approval=ApprovalState.PENDING)
         for user in pending:
             actions.reject_registration(user)
-        messages.success(request, _("%(n)d sign-up(s) rejected.") % {"n": len(pending)})
+        count = len(pending)
+        text = ngettext("%(n)d sign-up rejected.", "%(n)d sign-ups rejected.", count)
+        messages.success(request, text % {"n": count})
 
 
 class AccountLanguageInline(admin.TabularInline):

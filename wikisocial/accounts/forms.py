@@ -234,9 +234,7 @@ class ProfileForm(forms.Form):
         label=gettext_lazy("Wikimedia username"),
         max_length=255,
         required=False,
-        help_text=gettext_lazy(
-            "Shown as unverified until you sign in with your Wikimedia account."
-        ),
+        help_text=gettext_lazy("Shown as unverified until you log in with your Wikimedia account."),
     )
     avatar = forms.FileField(label=gettext_lazy("Avatar"), required=False)
     remove_avatar = forms.BooleanField(label=gettext_lazy("Remove the avatar"), required=False)

@@ -78,7 +78,7 @@ def username_status(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         status = {"ok": False, "message": exc.messages[0]}
     else:
-        status = {"ok": True, "message": _("%(name)s is free.") % {"name": username}}
+        status = {"ok": True, "message": _("%(name)s is available.") % {"name": username}}
     status["username"] = username
     return render(request, "accounts/signup.html#username-status", {"status": status})
 
@@ -180,7 +180,7 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
         form = ProfileForm(request.POST, request.FILES, account=account)
         if form.is_valid():
             actions.update_profile(account, form.changes())
-            messages.success(request, _("Your profile is saved."))
+            messages.success(request, _("Your profile has been saved."))
             return redirect("accounts:edit-profile")
     else:
         form = ProfileForm(account=account)
@@ -211,7 +211,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         if password_form.is_valid():
             actions.change_password(user, password_form.cleaned_data["new_password1"])
             update_session_auth_hash(request, user)
-            messages.success(request, _("Your password is changed."))
+            messages.success(request, _("Your password has been changed."))
             return redirect("accounts:account-settings")
         status = 400
     context = {"email_form": email_form, "password_form": password_form, "section": "account"}

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from oauth2_provider.models import AccessToken, Application, set_token_value
 
 from wikisocial.accounts.models import User
@@ -26,7 +27,11 @@ def parse_scopes(text: str) -> list[str]:
         raise ValidationError(_("Give at least one scope, for example: read write follow."))
     if unknown:
         raise ValidationError(
-            _("Unknown scope(s): %(unknown)s. Known: %(known)s.")
+            ngettext(
+                "Unknown scope: %(unknown)s. Known: %(known)s.",
+                "Unknown scopes: %(unknown)s. Known: %(known)s.",
+                len(unknown),
+            )
             % {"unknown": ", ".join(unknown), "known": ", ".join(known)}
         )
     return scopes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -14,6 +16,13 @@ from django.core.management.base import BaseCommand, CommandParser
 from wikisocial.core.management.commands.serve import ensure_port_free
 
 
+def die_with_parent() -> None:
+    """In the child: ask Linux to send SIGTERM if `run` itself dies (even by SIGKILL)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class Command(BaseCommand):
     help = "Migrate the database, then serve the site and run the background worker."
 
@@ -24,22 +33,25 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, **options) -> None:
         ensure_port_free(host, port)
         call_command("migrate", interactive=False, verbosity=1)
-        python = [sys.executable, "-m", "wikisocial"]
-        # Without WIKISOCIAL_DOMAIN, the instance is known by the address it serves on.
-        child_env = {**os.environ}
-        child_env.setdefault("WIKISOCIAL_DOMAIN", f"localhost:{port}")
-        web = subprocess.Popen(
-            [*python, "serve", "--host", host, "--port", str(port)], env=child_env
-        )
-        worker = subprocess.Popen([*python, "worker"], env=child_env)
         stopping = False
 
         def stop(signum, frame) -> None:
             nonlocal stopping
             stopping = True
 
+        # Handlers first: a signal that arrives while the children start still stops them.
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        python = [sys.executable, "-m", "wikisocial"]
+        # Without WIKISOCIAL_DOMAIN, the instance is known by the address it serves on.
+        child_env = {**os.environ}
+        child_env.setdefault("WIKISOCIAL_DOMAIN", f"localhost:{port}")
+
+        def start(*args: str) -> subprocess.Popen:
+            return subprocess.Popen([*python, *args], env=child_env, preexec_fn=die_with_parent)
+
+        web = start("serve", "--host", host, "--port", str(port))
+        worker = start("worker")
         restarts = 0
         try:
             while not stopping and web.poll() is None:
@@ -51,7 +63,7 @@ class Command(BaseCommand):
                         f"worker exited ({worker.returncode}); restarting in {delay}s"
                     )
                     time.sleep(delay)
-                    worker = subprocess.Popen([*python, "worker"], env=child_env)
+                    worker = start("worker")
                 time.sleep(0.5)
         finally:
             for proc in (web, worker):
