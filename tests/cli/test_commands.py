@@ -393,19 +393,22 @@ def data_dir(tmp_path_factory):
 
 def login_state(data_dir, name: str, password: str) -> dict:
     """What the real instance in ``data_dir`` knows about user ``name``."""
-    code = (
-        "import json\n"
-        "from django.contrib.auth import authenticate\n"
-        "from wikisocial.accounts.models import User\n"
-        f"u = User.objects.get(username={name!r})\n"
-        "print(%r + json.dumps({\n"
-        f"    'ok': authenticate(None, username={name!r}, password={password!r}) is not None,\n"
-        f"    'wrong': authenticate(None, username={name!r}, password='x' + {password!r})"
-        " is not None,\n"
-        "    'superuser': u.is_superuser, 'staff': u.is_staff, 'bot': u.account.bot,\n"
-        "    'confirmed': u.email_confirmed_at is not None,\n"
-        "}))\n"
-    ) % JSON_MARK
+    code = f"""
+import json
+from django.contrib.auth import authenticate
+from wikisocial.accounts.models import User
+name, password = {name!r}, {password!r}
+u = User.objects.get(username=name)
+state = {{
+    "ok": authenticate(None, username=name, password=password) is not None,
+    "wrong": authenticate(None, username=name, password="x" + password) is not None,
+    "superuser": u.is_superuser,
+    "staff": u.is_staff,
+    "bot": u.account.bot,
+    "confirmed": u.email_confirmed_at is not None,
+}}
+print({JSON_MARK!r} + json.dumps(state))
+"""
     return shell_json(data_dir, code)
 
 
@@ -413,7 +416,7 @@ def usernames(data_dir) -> list[str]:
     return shell_json(
         data_dir,
         "import json\nfrom wikisocial.accounts.models import User\n"
-        f"names = sorted(User.objects.values_list('username', flat=True))\n"
+        "names = sorted(User.objects.values_list('username', flat=True))\n"
         f"print({JSON_MARK!r} + json.dumps(names))",
     )
 

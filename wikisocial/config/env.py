@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from urllib.parse import urlsplit
 from pathlib import Path
 
 import dj_database_url
@@ -113,14 +114,18 @@ def database(folder: Path) -> dict:
 
 
 def redacted_database_url() -> str:
-    """DATABASE_URL with any password hidden, for error messages."""
+    """DATABASE_URL as scheme://user@host:port/name, for messages: no password, no options."""
     url = get("DATABASE_URL")
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
-    return url
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(an unparseable DATABASE_URL)"
+    user = f"{parts.username}@" if parts.username else ""
+    return f"{parts.scheme}://{user}{host}{port}{parts.path}"
 
 
 def email(folder: Path) -> dict:

@@ -48,23 +48,37 @@ class Command(BaseCommand):
         child_env.setdefault("WIKISOCIAL_DOMAIN", f"localhost:{port}")
 
         def start(*args: str) -> subprocess.Popen:
-            return subprocess.Popen([*python, *args], env=child_env, preexec_fn=die_with_parent)
+            # Own process group: a Ctrl-C in the terminal reaches only `run`, which then stops
+            # each child once, in order.
+            return subprocess.Popen(
+                [*python, *args], env=child_env, preexec_fn=die_with_parent, process_group=0
+            )
+
+        def pause(seconds: float) -> None:
+            deadline = time.monotonic() + seconds
+            while not stopping and time.monotonic() < deadline:
+                time.sleep(0.2)
 
         web = start("serve", "--host", host, "--port", str(port))
         worker = start("worker")
-        restarts = 0
+        restarts, worker_started = 0, time.monotonic()
         try:
             while not stopping and web.poll() is None:
                 if worker.poll() is not None:
-                    # The worker survives bad tasks; if the process itself dies, start it again.
+                    # The worker survives bad tasks; if the process itself dies, start it again,
+                    # waiting longer each time it dies soon after starting.
+                    if time.monotonic() - worker_started > 60:
+                        restarts = 0
                     restarts += 1
                     delay = min(30, 2**restarts)
                     self.stderr.write(
                         f"worker exited ({worker.returncode}); restarting in {delay}s"
                     )
-                    time.sleep(delay)
-                    worker = start("worker")
-                time.sleep(0.5)
+                    pause(delay)
+                    if stopping:
+                        break
+                    worker, worker_started = start("worker"), time.monotonic()
+                pause(0.5)
         finally:
             for proc in (web, worker):
                 if proc.poll() is None:
