@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.conf import settings as django_settings
 from django.db import transaction
+from django.utils import translation
 
 from wikisocial.accounts import actions
 from wikisocial.accounts.models import User
 from wikisocial.instance.models import CodeOfConduct
 
 PASSWORD = "a long enough passphrase"
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Each test starts in the default language: a request in another language activates it
+    for the whole thread (LocaleMiddleware), which would leak into the next test."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
