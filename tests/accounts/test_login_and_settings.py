@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core import mail
 
+from tests.accounts.pages import comparable
 from tests.conftest import PASSWORD
 from wikisocial.accounts.models import AccountDeletion, User
 
@@ -65,15 +66,26 @@ def test_password_reset_flow(client, user):
     )
     assert response.status_code == 302
     assert client.login(username="ana", password="another good passphrase")
+    # The owner is told, as after a change in the settings (actions.change_password).
+    assert [m.subject for m in mail.outbox] == [
+        mail.outbox[0].subject,
+        "Your password was changed",
+    ]
+    assert mail.outbox[1].to == ["ana@example.org"]
     # The link works once.
     client.logout()
     assert "not valid any more" in client.get(link, follow=True).text
 
 
-def test_password_reset_for_unknown_address_says_the_same(client, db):
-    response = client.post("/auth/password/reset", {"email": "nobody@example.org"})
-    assert response.status_code == 302
-    assert not mail.outbox
+def test_password_reset_for_unknown_address_says_the_same(client, user):
+    known = client.post("/auth/password/reset", {"email": "ana@example.org"}, follow=True)
+    assert len(mail.outbox) == 1
+    unknown = client.post("/auth/password/reset", {"email": "nobody@example.org"}, follow=True)
+    assert len(mail.outbox) == 1  # nothing sent for the unknown address
+    assert known.redirect_chain == unknown.redirect_chain == [("/auth/password/reset/sent", 302)]
+    assert known.status_code == unknown.status_code == 200
+    assert comparable(known.text) == comparable(unknown.text)
+    assert "If an account uses that address" in unknown.text
 
 
 def test_change_password(logged_in, user):

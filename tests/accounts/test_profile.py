@@ -127,8 +127,10 @@ def test_errors_keep_everything_typed(logged_in, user):
     ("upload", "message"),
     [
         (SimpleUploadedFile("a.jpg", b"just text, not an image"), "not a JPEG, PNG, GIF or WebP"),
-        (SimpleUploadedFile("a.jpg", b""), ""),
+        (SimpleUploadedFile("a.jpg", b""), "The submitted file is empty."),
+        (SimpleUploadedFile("a.gif", b"GIF89a" + b"\0" * 20), "damaged and could not be read"),
     ],
+    ids=["text", "empty", "truncated-gif"],
 )
 def test_non_images_are_refused(logged_in, user, upload, message):
     response = logged_in.post(URL, form(avatar=upload))
@@ -195,6 +197,29 @@ def test_too_many_languages(logged_in, settings):
     response = logged_in.post(URL, form(languages=codes))
     assert response.status_code == 400
     assert "at most 12 languages" in response.text
+
+
+def test_text_that_grows_when_cleaned_is_refused_not_a_500(logged_in, user):
+    """NFC turns U+0958 into two characters: 100 of them become 200, over the column's 100
+    (a DataError, so a 500, on PostgreSQL). The limit is checked again after cleaning."""
+    qa = "\u0958" * 100
+    response = logged_in.post(URL, form(display_name=qa, field_value_0="\u0958" * 255))
+    assert response.status_code == 400
+    assert "This text is 200 characters long" in response.text
+    assert "the limit is 100" in response.text and "the limit is 255" in response.text
+    assert f'value="{qa}"' in response.text  # what was typed is kept
+    user.account.refresh_from_db()
+    assert user.account.display_name == ""
+
+
+def test_affiliation_link_longer_than_the_column_is_refused(logged_in, user):
+    long_url = "https://example.org/" + "a" * 580
+    assert len(long_url) == 600
+    response = logged_in.post(URL, form(aff_url_0=long_url))
+    assert response.status_code == 400
+    assert "Ensure this value has at most 200 characters (it has 600)." in response.text
+    assert long_url in response.text
+    assert not Affiliation.objects.exists()
 
 
 def test_long_values_are_refused_and_kept(logged_in):

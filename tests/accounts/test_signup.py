@@ -7,8 +7,11 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
+from tests.accounts.pages import comparable
+from tests.conftest import PASSWORD
 from wikisocial.accounts.models import Account, ApprovalState, User
 from wikisocial.instance.models import CodeOfConduct, InstanceSettings, RegistrationMode
 
@@ -113,11 +116,55 @@ def test_thirty_characters_is_allowed(client):
     assert client.post(URL, form(username="x" * 30)).status_code == 302
 
 
-def test_duplicate_email_in_any_case(client, make_user):
+def test_duplicate_email_is_not_revealed_and_its_owner_is_told(client, make_user):
+    """Signing up with an address that has an account looks exactly like a normal sign-up;
+    nothing is created, and the owner of the address gets a short notice."""
     make_user("someone", email="Ana@Example.org")
     response = client.post(URL, form())
+    assert response.status_code == 302 and response.url == reverse("accounts:signup-done")
+    taken_page = client.get(response.url)
+    assert not User.objects.filter(username="Ana_W").exists()
+    assert [m.to for m in mail.outbox] == [["Ana@Example.org"]]
+    notice = mail.outbox[0]
+    assert "tried to sign up with your e-mail address" in notice.subject
+    assert "/auth/login" in notice.body and "/auth/password/reset" in notice.body
+    assert "/auth/confirm/" not in notice.body  # no confirmation link for the newcomer
+
+    # The same answer as a sign-up with a fresh address.
+    other = Client()
+    fresh = other.post(URL, form(username="Bea_W", email="b@example.org"))
+    assert fresh.status_code == 302 and fresh.url == response.url
+    fresh_page = other.get(fresh.url)
+    assert fresh_page.status_code == taken_page.status_code == 200
+    assert comparable(fresh_page.text, replace="b@example.org") == comparable(
+        taken_page.text, replace="ana@example.org"
+    )
+
+
+def test_duplicate_email_with_a_bad_form_shows_only_the_form_errors(client, make_user):
+    make_user("someone", email="ana@example.org")
+    response = client.post(URL, form(password2="something else"))
     assert response.status_code == 400
-    assert "exists already" in response.text
+    assert "The two passwords differ." in response.text
+    assert "exists already" not in response.text
+    assert not mail.outbox
+
+
+@pytest.mark.parametrize("url", [URL, "/settings/account"])
+def test_addresses_longer_than_the_column_are_refused(client, make_user, url):
+    """forms.EmailField accepts up to 320 characters, the column holds 254: on PostgreSQL
+    a longer address was a 500 (DataError)."""
+    long_email = "a" * 64 + "@" + ".".join(["b" * 60] * 3) + "." + "c" * 54 + ".org"
+    assert len(long_email) == 306
+    if url == URL:
+        response = client.post(url, form(email=long_email))
+    else:
+        client.force_login(make_user("bea"))
+        response = client.post(url, {"email-email": long_email, "email-password": PASSWORD})
+    assert response.status_code == 400
+    assert "Ensure this value has at most 254 characters (it has 306)." in response.text
+    assert long_email in response.text  # kept
+    assert not User.objects.filter(username="Ana_W").exists()
 
 
 @pytest.mark.parametrize(
@@ -162,6 +209,23 @@ def test_code_changed_while_reading(client):
     assert f'name="code_version" value="{old + 1}"' in response.text
     assert not User.objects.exists()
     assert client.post(URL, form(code_version=old + 1)).status_code == 302
+
+
+def test_approval_question_describes_the_reason_field(client):
+    InstanceSettings.objects.update_or_create(
+        pk=1,
+        defaults={
+            "registration_mode": RegistrationMode.APPROVAL,
+            "approval_prompt": "Which wiki do you edit? <b>Tell us</b>",
+        },
+    )
+    text = client.get(URL).text
+    assert 'aria-describedby="id_reason_helptext"' in text
+    assert (
+        '<div class="helptext" id="id_reason_helptext">'
+        "Which wiki do you edit? &lt;b&gt;Tell us&lt;/b&gt;</div>"
+    ) in text
+    assert text.count("Which wiki do you edit?") == 1
 
 
 def test_approval_mode_asks_why_and_waits(client):

@@ -9,7 +9,12 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image, ImageCms, features
 
-from wikisocial.core.images import ImageError, probe_image_dimensions, process_image
+from wikisocial.core.images import (
+    ImageError,
+    probe_image_dimensions,
+    process_attachment,
+    process_image,
+)
 
 MB = 1024 * 1024
 
@@ -201,10 +206,115 @@ def test_cmyk_jpeg_becomes_rgb() -> None:
     assert close_to(image.getpixel((25, 25)), RED)
 
 
-def test_icc_profile_is_kept() -> None:
+# --- colour profiles: converted to sRGB, never kept -----------------------------------------
+
+
+def _s15(value: float) -> bytes:
+    return struct.pack(">i", round(value * 65536))
+
+
+def _xyz(x: float, y: float, z: float) -> bytes:
+    return b"XYZ \0\0\0\0" + _s15(x) + _s15(y) + _s15(z)
+
+
+def rgb_profile(red: tuple, green: tuple, blue: tuple, name: str = "test") -> bytes:
+    """A minimal ICC v2 matrix/TRC display profile with the given primaries (D50 XYZ)."""
+    text = name.encode() + b"\0"
+    desc = b"desc\0\0\0\0" + struct.pack(">I", len(text)) + text + b"\0" * 78
+    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(2.2 * 256)) + b"\0\0"
+    tags = [
+        (b"desc", desc),
+        (b"wtpt", _xyz(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", _xyz(*red)),
+        (b"gXYZ", _xyz(*green)),
+        (b"bXYZ", _xyz(*blue)),
+        (b"rTRC", curve),
+        (b"gTRC", curve),
+        (b"bTRC", curve),
+        (b"cprt", b"text\0\0\0\0none\0"),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for signature, data in tags:
+        data += b"\0" * (-len(data) % 4)
+        table += signature + struct.pack(">II", offset + len(body), len(data))
+        body += data
+    header = (
+        struct.pack(">I", offset + len(body))
+        + b"\0" * 4
+        + bytes([2, 0x10, 0, 0])
+        + b"mntrRGB XYZ "
+        + b"\0" * 12
+        + b"acsp"
+        + b"\0" * 28
+        + _s15(0.9642)
+        + _s15(1.0)
+        + _s15(0.8249)
+        + b"\0" * 48
+    )
+    return header + struct.pack(">I", len(tags)) + table + body
+
+
+# sRGB's primaries adapted to D50; SWAPPED is a profile whose "red" is sRGB's green.
+SRGB_RED = (0.4361, 0.2225, 0.0139)
+SRGB_GREEN = (0.3851, 0.7169, 0.0971)
+SRGB_BLUE = (0.1431, 0.0606, 0.7141)
+SWAPPED = rgb_profile(SRGB_GREEN, SRGB_RED, SRGB_BLUE, "red and green swapped")
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_pixels_are_converted_to_srgb_and_the_profile_dropped(fmt: str) -> None:
+    data = encode(Image.new("RGB", (50, 50), RED), fmt, icc_profile=SWAPPED)
+    image = reopen(process_image(upload(data), "avatar"))
+    assert "icc_profile" not in image.info
+    assert close_to(image.getpixel((25, 25)), GREEN)  # what the file's red really means
+
+
+def test_transparent_image_with_a_profile_keeps_its_alpha() -> None:
+    source = Image.new("RGBA", (50, 50), (*RED, 0))
+    source.paste(Image.new("RGBA", (30, 30), (*RED, 255)), (10, 10))
+    result = process_image(upload(encode(source, "PNG", icc_profile=SWAPPED)), "avatar")
+    image = reopen(result)
+    assert result.content_type == "image/png" and "icc_profile" not in image.info
+    assert image.getpixel((1, 1))[3] == 0
+    assert close_to(image.getpixel((25, 25)), GREEN)
+
+
+def test_srgb_profile_is_dropped_and_colours_stay() -> None:
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     data = encode(Image.new("RGB", (50, 50), "red"), "JPEG", icc_profile=icc)
-    assert reopen(process_image(upload(data), "avatar")).info.get("icc_profile") == icc
+    image = reopen(process_image(upload(data), "avatar"))
+    assert "icc_profile" not in image.info
+    assert close_to(image.getpixel((25, 25)), RED)
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [
+        b"not a colour profile, just words " * 140_000,  # 4.6 MB of text
+        ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes(),  # not for RGB
+        SWAPPED[:200],  # cut short
+    ],
+    ids=["huge-text", "lab-profile-on-rgb", "truncated"],
+)
+def test_odd_profiles_are_dropped_and_the_pixels_kept(profile: bytes) -> None:
+    data = encode(Image.new("RGB", (50, 50), "red"), "JPEG", icc_profile=profile)
+    with Image.open(io.BytesIO(data)) as check:
+        assert check.info["icc_profile"] == profile  # the upload really carries it
+    result = process_image(upload(data), "avatar")
+    image = reopen(result)
+    assert "icc_profile" not in image.info
+    assert close_to(image.getpixel((25, 25)), RED)
+    assert len(result) < 20_000
+
+
+def test_attachments_are_converted_too() -> None:
+    data = encode(Image.new("RGB", (300, 200), RED), "JPEG", icc_profile=SWAPPED)
+    result = process_attachment(upload(data))
+    for part in (result.image, result.thumbnail):
+        image = reopen(part)
+        assert "icc_profile" not in image.info
+        assert close_to(image.getpixel((10, 10)), GREEN)
 
 
 def test_file_position_does_not_matter() -> None:

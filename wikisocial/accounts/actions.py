@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -43,12 +44,14 @@ class RegistrationClosed(Exception):
 
 
 def username_taken(username: str) -> bool:
+    """Whether a local user or account has this name, in any letter case."""
     return User.objects.filter(username__iexact=username).exists() or (
         Account.objects.local().filter(username__iexact=username).exists()
     )
 
 
 def email_taken(email: str, *, exclude: User | None = None) -> bool:
+    """Whether a user (other than ``exclude``) has this address, in any letter case."""
     qs = User.objects.filter(email__iexact=email)
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
@@ -73,10 +76,8 @@ def register(
     (``by_operator``) are confirmed and approved at once.
     """
     instance = InstanceSettings.current()
-    if not by_operator and instance.registration_mode == RegistrationMode.CLOSED:
-        raise RegistrationClosed
-    if not by_operator and code_of_conduct is None and CodeOfConduct.current() is not None:
-        raise ValidationError(_("Please accept the code of conduct."))
+    if not by_operator:
+        _check_open(instance, code_of_conduct)
     needs_approval = not by_operator and instance.registration_mode == RegistrationMode.APPROVAL
     errors = {}
     if username_taken(username):
@@ -118,17 +119,86 @@ def register(
     return user
 
 
-def login_refusal(user: User) -> str | None:
-    """Why ``user`` may not log in yet, or None if they may."""
+def _check_open(instance: InstanceSettings, code_of_conduct: CodeOfConduct | None) -> None:
+    if instance.registration_mode == RegistrationMode.CLOSED:
+        raise RegistrationClosed
+    if code_of_conduct is None and CodeOfConduct.current() is not None:
+        raise ValidationError(_("Please accept the code of conduct."))
+
+
+def sign_up(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    code_of_conduct: CodeOfConduct | None,
+    reason: str = "",
+    locale: str = "",
+) -> User | None:
+    """Someone signing up themselves. When the address already belongs to an account, create
+    nothing and tell that account's owner instead (None): the answer the person sees is the
+    same either way, so the form cannot be used to find out who has an account here.
+    Usernames stay visibly unique: profiles are public anyway."""
+    _check_open(InstanceSettings.current(), code_of_conduct)
+    if email_taken(email):
+        if username_taken(username):
+            raise ValidationError({"username": _("That username is taken.")})
+        User().set_password(password)  # the same work as a real sign-up: no timing oracle
+        owner = User.objects.filter(email__iexact=email).first()
+        if owner is not None:
+            queue_email(
+                owner.email,
+                "accounts/email/signup_attempt",
+                {"user": owner, "site_url": settings.SITE_URL},
+                owner.locale,
+            )
+        logger.info("sign-up with an address in use; its owner was told")
+        return None
+    return register(
+        username=username,
+        email=email,
+        password=password,
+        code_of_conduct=code_of_conduct,
+        reason=reason,
+        locale=locale,
+    )
+
+
+def ensure_account(user: User) -> Account:
+    """The user's profile, made now if they have none (users created by ``createsuperuser``,
+    the admin's *Add user* or ``User.objects.create_user``)."""
+    account = Account.objects.filter(user=user).first()
+    if account is None:
+        account = Account.objects.create(user=user, username=user.username)
+    return account
+
+
+def login_refusal_code(user: User) -> str | None:
+    """Why ``user`` may not log in (on any door: pages, tokens), as a code: "rejected",
+    "unconfirmed", "pending" or "disabled"; None if they may."""
     if user.approval == ApprovalState.REJECTED:
-        return _("This sign-up was not approved.")
+        return "rejected"
     if not user.email_confirmed:
+        return "unconfirmed"
+    if user.approval == ApprovalState.PENDING:
+        return "pending"
+    if not user.is_active:
+        return "disabled"
+    return None
+
+
+def login_refusal(user: User) -> str | None:
+    """Why ``user`` may not log in yet, said to them, or None if they may."""
+    code = login_refusal_code(user)
+    if code == "rejected":
+        return _("This sign-up was not approved.")
+    if code == "unconfirmed":
         return _(
             "Please confirm your e-mail address first: follow the link we sent to %(email)s."
         ) % {"email": user.email}
-    if user.approval == ApprovalState.PENDING:
+    if code == "pending":
         return _("Your sign-up is waiting for an administrator's approval. We will e-mail you.")
-    if not user.is_active:
+    if code == "disabled":
         return _("This account is disabled.")
     return None
 
@@ -164,19 +234,24 @@ def confirm_email(token: str) -> User:
     if user is None:
         raise ValidationError(_("This link is not valid."))
     address = data["e"]
-    with transaction.atomic():
-        if address.lower() == user.email.lower():
-            if user.email_confirmed_at is None:
+    taken = _("Another account uses this address now.")
+    try:
+        with transaction.atomic():
+            if address.lower() == user.email.lower():
+                if user.email_confirmed_at is None:
+                    user.email_confirmed_at = timezone.now()
+                    user.save(update_fields=["email_confirmed_at"])
+            elif address.lower() == user.pending_email.lower():
+                if email_taken(address, exclude=user):
+                    raise ValidationError(taken)
+                user.email, user.pending_email = address, ""
                 user.email_confirmed_at = timezone.now()
-                user.save(update_fields=["email_confirmed_at"])
-        elif address.lower() == user.pending_email.lower():
-            if email_taken(address, exclude=user):
-                raise ValidationError(_("Another account uses this address now."))
-            user.email, user.pending_email = address, ""
-            user.email_confirmed_at = timezone.now()
-            user.save(update_fields=["email", "pending_email", "email_confirmed_at"])
-        else:
-            raise ValidationError(_("This link is for an address you no longer use."))
+                user.save(update_fields=["email", "pending_email", "email_confirmed_at"])
+            else:
+                raise ValidationError(_("This link is for an address you no longer use."))
+    except IntegrityError:
+        # Someone else confirmed the same address between our check and the update.
+        raise ValidationError(taken) from None
     return user
 
 
@@ -261,9 +336,29 @@ class ProfileChanges:
     remove_header: bool = False
 
 
+PROFILE_COLUMNS = [
+    "display_name",
+    "bio",
+    "bio_html",
+    "pronouns",
+    "wiki_username",
+    "wiki_verified",
+    "locked",
+    "actor_type",
+    "fields",
+    "avatar",
+    "header",
+    "updated_at",
+]
+
+
 def update_profile(account: Account, changes: ProfileChanges) -> Account:
+    """Save a profile edit. Refused (ValidationError) when the account was deleted meanwhile."""
     old_files = []
     with transaction.atomic():
+        alive = Account.objects.select_for_update().filter(pk=account.pk, deleted_at__isnull=True)
+        if not alive.exists():
+            raise ValidationError(_("This account has been deleted."))
         account.display_name = changes.display_name
         account.bio = changes.bio
         account.bio_html = render_markdown(changes.bio)
@@ -283,7 +378,9 @@ def update_profile(account: Account, changes: ProfileChanges) -> Account:
                 current.save(new.name, new, save=False)
             elif getattr(changes, f"remove_{name}"):
                 setattr(account, name, "")
-        account.save()
+        # Only these columns: ``account`` may be stale, and a full save would write back
+        # whatever else it holds (a deleted account's empty deleted_at, old counters).
+        account.save(update_fields=PROFILE_COLUMNS)
         account.languages.all().delete()
         AccountLanguage.objects.bulk_create(
             AccountLanguage(account=account, code=lang.code, level=lang.level, position=i)
@@ -298,7 +395,7 @@ def update_profile(account: Account, changes: ProfileChanges) -> Account:
     return account
 
 
-def _delete_files(files: list) -> None:
+def _delete_files(files: list[tuple[Storage, str]]) -> None:
     for storage, name in files:
         try:
             storage.delete(name)

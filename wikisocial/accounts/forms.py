@@ -2,24 +2,54 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
 from django.urls import reverse
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wikisocial.accounts import actions
-from wikisocial.accounts.languages import parse_languages
-from wikisocial.accounts.models import Account, AffiliationKind, User
+from wikisocial.accounts.languages import SpokenLanguage, parse_languages
+from wikisocial.accounts.limits import too_many
+from wikisocial.accounts.models import Account, Affiliation, AffiliationKind, User
 from wikisocial.accounts.validators import validate_username
-from wikisocial.core.images import process_image
+from wikisocial.core.images import ProcessedImage, process_image
+from wikisocial.core.mail import queue_email
 from wikisocial.core.markup import clean_text
 from wikisocial.instance.models import CodeOfConduct
 
 LIMITS = settings.PROFILE_LIMITS
+# The e-mail columns are Django's EmailField default (RFC 5321's path limit); forms.EmailField
+# would accept up to 320 characters, which PostgreSQL then refuses.
+EMAIL_MAX_LENGTH = 254
+TOO_MANY_ATTEMPTS = gettext_lazy("Too many attempts; try again in a few minutes.")
+
+
+class RateLimitMixin:
+    """A form a view can refuse whole when someone tries too often: nothing in it is checked
+    (no password is tried, no e-mail sent), the page keeps what was typed and says why."""
+
+    rate_limited = False
+
+    def refuse_too_many(self) -> None:
+        self.rate_limited = True
+        self._errors = None  # validate again, the rate-limited way
+
+    def full_clean(self) -> None:
+        if not self.rate_limited:
+            super().full_clean()
+            return
+        self._errors = ErrorDict(renderer=self.renderer)
+        self.cleaned_data = {}
+        self.add_error(None, ValidationError(TOO_MANY_ATTEMPTS, code="rate_limited"))
 
 
 def check_new_username(username: str) -> str:
@@ -30,7 +60,7 @@ def check_new_username(username: str) -> str:
     return username
 
 
-class SignupForm(forms.Form):
+class SignupForm(RateLimitMixin, forms.Form):
     username = forms.CharField(
         label=gettext_lazy("Username"),
         max_length=30,
@@ -41,6 +71,7 @@ class SignupForm(forms.Form):
     )
     email = forms.EmailField(
         label=gettext_lazy("E-mail address"),
+        max_length=EMAIL_MAX_LENGTH,
         help_text=gettext_lazy("We send a link to confirm it. Never shown to others."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -68,17 +99,20 @@ class SignupForm(forms.Form):
         error_messages={"required": gettext_lazy("Please accept the code of conduct to join.")},
     )
 
-    def __init__(self, *args, needs_reason: bool = False, **kwargs) -> None:
+    def __init__(
+        self, *args: Any, needs_reason: bool = False, reason_help: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.code = CodeOfConduct.current()
-        # With JavaScript, say whether the name is free while it is typed (htmx).
+        # With JavaScript, say whether the name is free while it is typed (htmx). The answer
+        # is announced by its own aria-live element; aria-describedby stays Django's, so that
+        # it names the help text and, after a failed submission, the error.
         self.fields["username"].widget.attrs.update(
             {
                 "hx-get": reverse("accounts:signup"),
                 "hx-trigger": "input changed delay:400ms",
                 "hx-target": "#username-status",
                 "hx-swap": "outerHTML",
-                "aria-describedby": "id_username_helptext username-status",
             }
         )
         if self.code is not None:
@@ -87,21 +121,19 @@ class SignupForm(forms.Form):
             del self.fields["accept_code"]
         if needs_reason:
             self.fields["reason"].required = True
+            # The instance's question, as help text so the field is described by it. Help
+            # text is rendered as HTML: escape the operator's plain text.
+            self.fields["reason"].help_text = conditional_escape(reason_help)
         else:
             del self.fields["reason"]
 
     def clean_username(self) -> str:
         return check_new_username(self.cleaned_data["username"])
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
-        if actions.email_taken(email):
-            raise ValidationError(
-                _("An account with this e-mail address exists already."), code="taken"
-            )
-        return email
+    # An address that has an account already is not an error here: actions.sign_up tells its
+    # owner instead, and the page looks the same (no way to probe for accounts).
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if self.code is not None and data.get("code_version") != self.code.version:
             # A hidden field: report it at the top of the form.
@@ -123,7 +155,17 @@ class SignupForm(forms.Form):
         return data
 
 
-class LoginForm(AuthenticationForm):
+class AdminLoginForm(RateLimitMixin, AdminAuthenticationForm):
+    """The admin's log-in page, under the same rate limit as the site's (it tries passwords
+    too). The admin's view renders it; counting here is the one place it can hook in."""
+
+    def full_clean(self) -> None:
+        if self.is_bound and self.request is not None and not self.rate_limited:
+            too_many(self.request, "login", self, self.data.get("username", ""))
+        super().full_clean()
+
+
+class LoginForm(RateLimitMixin, AuthenticationForm):
     username = forms.CharField(
         label=gettext_lazy("Username or e-mail address"),
         max_length=254,
@@ -137,19 +179,45 @@ class LoginForm(AuthenticationForm):
             raise ValidationError(refusal, code="refused")
 
 
-class EmailForm(forms.Form):
-    email = forms.EmailField(label=gettext_lazy("E-mail address"))
+class EmailForm(RateLimitMixin, forms.Form):
+    email = forms.EmailField(label=gettext_lazy("E-mail address"), max_length=EMAIL_MAX_LENGTH)
+
+
+class QueuedPasswordResetForm(RateLimitMixin, PasswordResetForm):
+    """Django's reset form, sending through the background worker in the user's language."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        user = context["user"]
+        context = {**context, "site_url": settings.SITE_URL}
+        queue_email(to_email, "accounts/email/password_reset", context, user.locale)
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """The new password after a reset link, set through actions.change_password, which tells
+    the owner by e-mail (as a change in the settings does)."""
+
+    def save(self, commit: bool = True) -> User:
+        actions.change_password(self.user, self.cleaned_data["new_password1"])
+        return self.user
 
 
 class EmailChangeForm(forms.Form):
-    email = forms.EmailField(label=gettext_lazy("New e-mail address"))
+    email = forms.EmailField(label=gettext_lazy("New e-mail address"), max_length=EMAIL_MAX_LENGTH)
     password = forms.CharField(
         label=gettext_lazy("Your current password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, user: User, *args, **kwargs) -> None:
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
 
@@ -176,7 +244,7 @@ class DeleteAccountForm(forms.Form):
     )
     confirm_username = forms.CharField(label=gettext_lazy("Type your username to confirm"))
 
-    def __init__(self, user: User, *args, **kwargs) -> None:
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
 
@@ -251,7 +319,7 @@ class ProfileForm(forms.Form):
         help_text=gettext_lazy("It posts automatically; people may choose to hide bots."),
     )
 
-    def __init__(self, *args, account: Account, **kwargs) -> None:
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
         self.account = account
         super().__init__(*args, **kwargs)
         self.field_rows = []
@@ -280,14 +348,17 @@ class ProfileForm(forms.Form):
                 label=gettext_lazy("Kind"), choices=AffiliationKind.choices, required=False
             )
             self.fields[f"aff_url_{i}"] = forms.URLField(
-                label=gettext_lazy("Link"), required=False, assume_scheme="https"
+                label=gettext_lazy("Link"),
+                max_length=Affiliation._meta.get_field("url").max_length,
+                required=False,
+                assume_scheme="https",
             )
             self.affiliation_rows.append((f"aff_name_{i}", f"aff_kind_{i}", f"aff_url_{i}"))
         if not self.is_bound:
             self.initial.update(self._initial_from(account, existing))
 
     @staticmethod
-    def _initial_from(account: Account, affiliations: list) -> dict:
+    def _initial_from(account: Account, affiliations: list[Affiliation]) -> dict[str, Any]:
         initial = {
             "display_name": account.display_name,
             "pronouns": account.pronouns,
@@ -305,35 +376,59 @@ class ProfileForm(forms.Form):
             initial[f"aff_url_{i}"] = aff.url
         return initial
 
-    def clean_languages(self):
+    def clean_languages(self) -> list[SpokenLanguage]:
         return parse_languages(self.cleaned_data["languages"], LIMITS["languages"])
 
-    def _clean_image(self, name: str):
+    def _clean_image(self, name: str) -> ProcessedImage | None:
         upload = self.cleaned_data.get(name)
         return process_image(upload, name) if upload else None
 
-    def clean_avatar(self):
+    def clean_avatar(self) -> ProcessedImage | None:
         return self._clean_image("avatar")
 
-    def clean_header(self):
+    def clean_header(self) -> ProcessedImage | None:
         return self._clean_image("header")
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
-        for key in ("display_name", "pronouns", "wiki_username"):
+        for key in ("display_name", "pronouns", "wiki_username", "bio"):
             if key in data:
-                data[key] = clean_text(data[key])
-        if "bio" in data:
-            data["bio"] = clean_text(data["bio"], multiline=True)
+                value = self._cleaned_text(data, key, multiline=key == "bio")
+                if value is not None:
+                    data[key] = value
         data["fields"] = self._collect_fields(data)
         data["affiliations"] = self._collect_affiliations(data)
         return data
 
-    def _collect_fields(self, data: dict) -> list[dict[str, str]]:
+    def _cleaned_text(self, data: dict[str, Any], key: str, multiline: bool = False) -> str | None:
+        """``data[key]`` cleaned (see clean_text), or None with an error on the field when
+        cleaning made it longer than the field allows: NFC turns some characters into two
+        (U+0958 becomes U+0915 U+093C), so the length is checked again."""
+        value = clean_text(data.get(key, ""), multiline=multiline)
+        limit = self.fields[key].max_length
+        if limit is not None and len(value) > limit:
+            self.add_error(
+                key,
+                ValidationError(
+                    _(
+                        "This text is %(length)d characters long once its accents and "
+                        "combined letters are written the standard way; the limit is "
+                        "%(limit)d."
+                    ),
+                    code="max_length",
+                    params={"length": len(value), "limit": limit},
+                ),
+            )
+            return None
+        return value
+
+    def _collect_fields(self, data: dict[str, Any]) -> list[dict[str, str]]:
         fields = []
         for name_key, value_key in self.field_rows:
-            name = clean_text(data.get(name_key, ""))
-            value = clean_text(data.get(value_key, ""))
+            name = self._cleaned_text(data, name_key)
+            value = self._cleaned_text(data, value_key)
+            if name is None or value is None:
+                continue
             if name and value:
                 fields.append({"name": name, "value": value})
             elif name or value:
@@ -341,10 +436,12 @@ class ProfileForm(forms.Form):
                 self.add_error(missing, _("Fill in both the label and the content, or neither."))
         return fields
 
-    def _collect_affiliations(self, data: dict) -> list[dict[str, str]]:
+    def _collect_affiliations(self, data: dict[str, Any]) -> list[dict[str, str]]:
         items = []
         for name_key, kind_key, url_key in self.affiliation_rows:
-            name = clean_text(data.get(name_key, ""))
+            name = self._cleaned_text(data, name_key)
+            if name is None:
+                continue
             if not name:
                 if data.get(url_key):
                     self.add_error(name_key, _("Give the affiliation a name."))

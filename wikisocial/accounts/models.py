@@ -7,12 +7,15 @@ the two apart lets remote actors be accounts without being users.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wikisocial.accounts.languages import LEVELS, language_name
@@ -26,8 +29,38 @@ class ApprovalState(models.TextChoices):
 
 
 class CaseInsensitiveUserManager(UserManager):
+    """Users made through the manager (``createsuperuser``, ``create_user`` in scripts and
+    tests) get their profile too: every page assumes a local user has an ``Account``."""
+
     def get_by_natural_key(self, username: str) -> User:
         return self.get(username__iexact=username)
+
+    def _create_user(
+        self, username: str, email: str | None, password: str | None, **extra_fields: Any
+    ) -> User:
+        with transaction.atomic(using=self._db):
+            user = super()._create_user(username, email, password, **extra_fields)
+            if isinstance(user, User):  # not the historical model inside a migration
+                from wikisocial.accounts.actions import ensure_account
+
+                ensure_account(user)
+        return user
+
+    async def _acreate_user(
+        self, username: str, email: str | None, password: str | None, **extra_fields: Any
+    ) -> User:
+        return await sync_to_async(self._create_user)(username, email, password, **extra_fields)
+
+    def create_superuser(
+        self,
+        username: str,
+        email: str | None = None,
+        password: str | None = None,
+        **extra_fields: Any,
+    ) -> User:
+        # The operator vouches for the address, as with `wikisocial createadmin`.
+        extra_fields.setdefault("email_confirmed_at", timezone.now())
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -78,16 +111,22 @@ class AccountQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=True)
 
     def visible_to(self, viewer: User | None) -> AccountQuerySet:
-        """Accounts whose profile ``viewer`` may see. Deleted accounts are gone for everyone;
-        local accounts still awaiting approval are shown only to themselves and staff.
-        (Blocks join this rule with the social graph.)"""
+        """Accounts whose profile ``viewer`` may see: the one rule for profiles, the directory,
+        the front page, member counts and the API. Deleted accounts are gone for everyone.
+        A local account is public once its user is approved, has confirmed the e-mail address
+        and is active; until then only the person themselves and staff see it. A local account
+        without a user is never public; remote accounts are. (Blocks join this rule with the
+        social graph.)"""
         qs = self.active()
         if viewer is not None and viewer.is_authenticated and viewer.is_staff:
             return qs
-        visible = models.Q(domain="") & (
-            models.Q(user__isnull=True) | models.Q(user__approval=ApprovalState.APPROVED)
+        visible = ~models.Q(domain="") | models.Q(
+            domain="",
+            user__isnull=False,
+            user__approval=ApprovalState.APPROVED,
+            user__email_confirmed_at__isnull=False,
+            user__is_active=True,
         )
-        visible |= ~models.Q(domain="")
         if viewer is not None and viewer.is_authenticated:
             visible |= models.Q(user=viewer)
         return qs.filter(visible)
@@ -115,6 +154,19 @@ class Account(models.Model):
         help_text=_("People must ask to follow you, and you decide."),
     )
     actor_type = models.CharField(max_length=12, choices=ActorType.choices, default="Person")
+    hide_network = models.BooleanField(
+        _("hide who I follow and who follows me"),
+        default=False,
+        help_text=_("Others see only how many."),
+    )
+    wall_enabled = models.BooleanField(
+        _("message wall"), default=True, help_text=_("Let people write on your wall.")
+    )
+    # Counters kept by the social-graph and posting actions.
+    followers_count = models.PositiveIntegerField(default=0)
+    following_count = models.PositiveIntegerField(default=0)
+    posts_count = models.PositiveIntegerField(default=0)
+    last_post_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

@@ -3,12 +3,14 @@ Each view parses the request, checks access, calls an action, and renders."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,11 +27,13 @@ from wikisocial.accounts.forms import (
     EmailForm,
     LoginForm,
     ProfileForm,
+    QueuedPasswordResetForm,
+    ResetPasswordForm,
     SignupForm,
     check_new_username,
 )
+from wikisocial.accounts.limits import too_many
 from wikisocial.accounts.models import User
-from wikisocial.core.mail import queue_email
 from wikisocial.instance.models import CodeOfConduct, InstanceSettings, RegistrationMode
 
 
@@ -43,11 +47,16 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.htmx and "username" in request.GET:
         return username_status(request)
     needs_reason = instance.registration_mode == RegistrationMode.APPROVAL
-    form = SignupForm(request.POST if request.method == "POST" else None, needs_reason=needs_reason)
+    form = SignupForm(
+        request.POST if request.method == "POST" else None,
+        needs_reason=needs_reason,
+        reason_help=instance.approval_prompt,
+    )
+    limited = request.method == "POST" and too_many(request, "signup", form)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = actions.register(
+            user = actions.sign_up(
                 username=data["username"],
                 email=data["email"],
                 password=data["password1"],
@@ -60,13 +69,14 @@ def signup(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            request.session["signup_email"] = user.email
+            # The same page whether an account was made or the address's owner was told.
+            request.session["signup_email"] = user.email if user else data["email"]
             return redirect("accounts:signup-done")
     return render(
         request,
         "accounts/signup.html",
         {"form": form, "code": form.code, "needs_reason": needs_reason},
-        status=400 if form.errors else 200,
+        status=429 if limited else 400 if form.errors else 200,
     )
 
 
@@ -94,19 +104,27 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = self.get_form()
+        if too_many(request, "login", form, form.data.get("username", "")):
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
         response = super().form_valid(form)
         user = form.get_user()
         if user.locale:
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.locale, samesite="Lax")
         return response
 
-    def form_invalid(self, form):
+    def form_invalid(self, form: LoginForm) -> HttpResponse:
         response = super().form_invalid(form)
         response.status_code = 400
         return response
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         refused = getattr(context["form"], "refused_user", None)
         context["offer_resend"] = refused is not None and not refused.email_confirmed
@@ -125,6 +143,9 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def resend_confirmation(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST if request.method == "POST" else None)
+    limited = request.method == "POST" and too_many(
+        request, "resend-confirmation", form, form.data.get("email", "")
+    )
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         user = User.objects.filter(
@@ -135,24 +156,8 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
         # Same answer whether or not the address is known: no way to probe for accounts.
         messages.info(request, _("If that address awaits confirmation, we sent a new link."))
         return redirect("accounts:login")
-    return render(request, "accounts/resend.html", {"form": form})
-
-
-class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's reset form, sending through the background worker in the user's language."""
-
-    def send_mail(
-        self,
-        subject_template_name,
-        email_template_name,
-        context,
-        from_email,
-        to_email,
-        html_email_template_name=None,
-    ):
-        user = context["user"]
-        context = {**context, "site_url": settings.SITE_URL}
-        queue_email(to_email, "accounts/email/password_reset", context, user.locale)
+    status = 429 if limited else 400 if form.errors else 200
+    return render(request, "accounts/resend.html", {"form": form}, status=status)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -160,13 +165,32 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     success_url = reverse_lazy("accounts:password-reset-done")
 
-    def form_valid(self, form):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = self.get_form()
+        if too_many(request, "password-reset", form, form.data.get("email", "")):
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
+
+    def form_valid(self, form: QueuedPasswordResetForm) -> HttpResponse:
         form.save(
             domain_override=settings.DOMAIN,
             use_https=settings.SCHEME == "https",
             request=self.request,
         )
         return redirect(self.get_success_url())
+
+    def form_invalid(self, form: QueuedPasswordResetForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = ResetPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password-reset-complete")
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -179,9 +203,13 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ProfileForm(request.POST, request.FILES, account=account)
         if form.is_valid():
-            actions.update_profile(account, form.changes())
-            messages.success(request, _("Your profile has been saved."))
-            return redirect("accounts:edit-profile")
+            try:
+                actions.update_profile(account, form.changes())
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Your profile has been saved."))
+                return redirect("accounts:edit-profile")
     else:
         form = ProfileForm(account=account)
     return render(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.db.models.fields.files import FieldFile
 from django.templatetags.static import static
 
 from wikisocial.accounts.models import Account, ActorType
@@ -10,14 +13,16 @@ from wikisocial.core.markup import render_plain
 
 
 def absolute(url: str) -> str:
+    """``url`` with this instance's scheme and domain when it is a path."""
     return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
 
 
-def media_url(field, default: str) -> str:
+def media_url(field: FieldFile, default: str) -> str:
+    """The absolute URL of an uploaded file, or of the static ``default`` when there is none."""
     return absolute(field.url if field else static(default))
 
 
-def account(obj: Account) -> dict:
+def account(obj: Account) -> dict[str, Any]:
     """The Mastodon Account entity. Counts come from the posting and social-graph domains."""
     url = absolute(obj.get_absolute_url())
     avatar = media_url(obj.avatar, "web/avatar-default.png")
@@ -57,7 +62,8 @@ def account(obj: Account) -> dict:
     }
 
 
-def credential_account(obj: Account) -> dict:
+def credential_account(obj: Account) -> dict[str, Any]:
+    """The Account entity with ``source`` and ``role``, for the account's own token."""
     data = account(obj)
     data["source"] = {
         "privacy": "public",

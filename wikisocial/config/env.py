@@ -128,6 +128,40 @@ def redacted_database_url() -> str:
     return f"{parts.scheme}://{user}{host}{port}{parts.path}"
 
 
+def cache(url: str) -> dict:
+    """The default cache: Redis at ``url`` (REDIS_URL) when given, shared by every process, or
+    memory local to each process. Rate limits count in it."""
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    wrong = ConfigError(
+        "REDIS_URL must look like redis://host:6379/0 (or rediss://…, unix:///path), "
+        f"not {redacted_url(url)!r}"
+    )
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (reading it checks the port)
+    except ValueError:
+        raise wrong from None
+    if parts.scheme not in {"redis", "rediss", "unix"}:
+        raise wrong
+    if parts.scheme != "unix" and not parts.hostname:
+        raise wrong
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+
+
+def redacted_url(url: str) -> str:
+    """``url`` without its password, for messages."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = parts.netloc.rsplit("@", 1)[1]
+        user = f"{parts.username}@" if parts.username else ""
+        return parts._replace(netloc=f"{user}{netloc}").geturl()
+    except ValueError:
+        return "(an unparseable URL)"
+
+
 def email(folder: Path) -> dict:
     """E-mail settings: the console by default, a folder of .eml files, or SMTP."""
     backend = get("WIKISOCIAL_EMAIL_BACKEND", "smtp" if get("EMAIL_HOST") else "console")

@@ -29,6 +29,10 @@ INSTALLED_APPS = [
     "wikisocial.core",
     "wikisocial.instance",
     "wikisocial.accounts",
+    "wikisocial.social",
+    "wikisocial.posts",
+    "wikisocial.timelines",
+    "wikisocial.notifications",
     "wikisocial.api",
     "wikisocial.web",
     "django.contrib.admin",
@@ -76,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wikisocial.instance.context_processors.instance",
+                "wikisocial.web.context_processors.navigation",
             ],
         },
     }
@@ -130,7 +135,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 TASKS = {"default": env.tasks_backend()}
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {"default": env.cache(env.get("REDIS_URL"))}
 
 SESSION_COOKIE_SECURE = SCHEME == "https"
 CSRF_COOKIE_SECURE = SCHEME == "https"
@@ -191,4 +196,17 @@ IMAGE_LIMITS = {
     "max_side": 16_384,
     "avatar": (400, 400),
     "header": (1500, 500),
+    "attachment": (2560, 2560),  # fitted inside, never cropped
+    "attachment_thumbnail": (640, 640),
+}
+# Posting limits (the character limit is an instance setting, edited in the admin).
+POST_LIMITS = {
+    "media": 4,
+    "alt_text": 1500,
+    "spoiler_text": 500,
+    "mentions": 30,
+    "pins": 5,
+    "poll_options": (2, 6),
+    "poll_option_chars": 200,
+    "poll_duration": (5 * 60, 31 * 24 * 3600),  # seconds
 }

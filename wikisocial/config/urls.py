@@ -1,16 +1,20 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 
+from wikisocial.accounts.forms import AdminLoginForm
 from wikisocial.api import urls as api_urls
-from wikisocial.web.views import serve_media
+from wikisocial.web.views.pages import serve_media
 
-admin.site.site_header = "WikiSocial administration"
-admin.site.site_title = "WikiSocial administration"
+admin.site.site_header = _("WikiSocial administration")
+admin.site.site_title = _("WikiSocial administration")
+admin.site.login_form = AdminLoginForm  # rate limited like the site's log-in page
 
+# No OAuth views yet: django-oauth-toolkit's stock URLs include application management and
+# the password grant. The client-API work adds authorize/token/revoke with a consent page.
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("api/", include(api_urls)),
     path("", include("wikisocial.accounts.urls")),
     path("", include("wikisocial.web.urls")),

@@ -1,7 +1,9 @@
 """Checking and re-encoding uploaded images (avatars and headers; post media later).
 
 Every upload is decoded and saved again: what we store never carries the uploader's metadata
-(EXIF with GPS positions, XMP, comments) and is never larger than we asked for.
+(EXIF with GPS positions, XMP, comments) and is never larger than we asked for. Pixels with an
+embedded colour profile are converted to sRGB and the profile is dropped: a profile is an
+arbitrary blob (megabytes, with free text) that we would otherwise serve to everyone.
 """
 
 from __future__ import annotations
@@ -10,15 +12,24 @@ import io
 import math
 import secrets
 import warnings
+from dataclasses import dataclass
 from typing import Protocol
 
+import blurhash
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext
-from PIL import Image, ImageOps, JpegImagePlugin
+from PIL import Image, ImageCms, ImageOps, JpegImagePlugin
 
-__all__ = ["ImageError", "ProcessedImage", "probe_image_dimensions", "process_image"]
+__all__ = [
+    "ImageError",
+    "ProcessedAttachment",
+    "ProcessedImage",
+    "probe_image_dimensions",
+    "process_attachment",
+    "process_image",
+]
 
 # Pillow format ids we accept; MPO is what many cameras call their JPEGs.
 _FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
@@ -195,20 +206,47 @@ def _normalise_mode(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+# Modes LittleCMS converts from, and the mode each becomes (alpha is kept).
+_CMS_MODES = {"RGB": "RGB", "RGBA": "RGBA", "CMYK": "RGB", "L": "RGB", "LAB": "RGB"}
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """The pixels in sRGB, without the embedded colour profile. When the profile cannot be
+    used (damaged, odd, or for a mode LittleCMS does not take), the pixels stay as they are
+    and the profile is dropped all the same."""
+    icc_profile = image.info.pop("icc_profile", None)
+    if not icc_profile:
+        return image
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    output_mode = _CMS_MODES.get(image.mode)
+    if output_mode is None:
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        converted = ImageCms.profileToProfile(image, source, _SRGB, outputMode=output_mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image
+    if converted is None:  # only with inPlace=True; keeps type checkers content
+        return image
+    converted.info = {k: v for k, v in image.info.items() if k != "icc_profile"}
+    return converted
+
+
 def _crop(image: Image.Image, target: tuple[int, int]) -> Image.Image:
     size = _target_size(image.size, target)
     return ImageOps.fit(image, size, method=Image.Resampling.LANCZOS)
 
 
-def _encode(image: Image.Image, icc_profile: bytes | None) -> tuple[bytes, str, str]:
-    """Save with no metadata apart from the colour profile."""
-    image.info = {}  # drops comments, XMP, EXIF and the like that Pillow would copy over
-    extra = {"icc_profile": icc_profile} if icc_profile else {}
+def _encode(image: Image.Image) -> tuple[bytes, str, str]:
+    """Save with no metadata at all (the pixels are sRGB, the web's default)."""
+    image.info = {}  # drops comments, XMP, EXIF, ICC and the like that Pillow would copy over
     out = io.BytesIO()
     if image.mode == "RGBA":
-        image.save(out, "PNG", optimize=True, **extra)
+        image.save(out, "PNG", optimize=True)
         return out.getvalue(), "png", "image/png"
-    image.save(out, "JPEG", quality=85, progressive=True, optimize=True, **extra)
+    image.save(out, "JPEG", quality=85, progressive=True, optimize=True)
     return out.getvalue(), "jpg", "image/jpeg"
 
 
@@ -221,14 +259,55 @@ def process_image(upload: _Upload, kind: str) -> ProcessedImage:
     data = _read_upload(upload)
     _fmt, (width, height) = _identify(data)
     _check_dimensions(width, height)
-    image = _decode(data, target)
-    # A colour profile only still fits if the pixels stay in the same (RGB) colour space.
-    icc_profile = image.info.get("icc_profile") if image.mode in ("RGB", "RGBA", "P") else None
+    image = _to_srgb(_decode(data, target))
     image = _crop(_normalise_mode(image), target)
-    content, extension, content_type = _encode(image, icc_profile)
+    content, extension, content_type = _encode(image)
     return ProcessedImage(
         content,
         name=f"{secrets.token_hex(16)}.{extension}",
         content_type=content_type,
         size=image.size,
+    )
+
+
+@dataclass
+class ProcessedAttachment:
+    """An image attached to a post: the full picture, a thumbnail and a blurhash."""
+
+    image: ProcessedImage
+    thumbnail: ProcessedImage
+    blurhash: str
+
+
+def _contained(image: Image.Image, box: tuple[int, int]) -> Image.Image:
+    """Scaled down to fit inside ``box`` (never up), keeping the aspect ratio."""
+    if image.width <= box[0] and image.height <= box[1]:
+        return image
+    return ImageOps.contain(image, box, method=Image.Resampling.LANCZOS)
+
+
+def _saved(image: Image.Image) -> ProcessedImage:
+    content, extension, content_type = _encode(image)
+    return ProcessedImage(
+        content,
+        name=f"{secrets.token_hex(16)}.{extension}",
+        content_type=content_type,
+        size=image.size,
+    )
+
+
+def process_attachment(upload: _Upload) -> ProcessedAttachment:
+    """Check an image attached to a post and return it re-encoded (no metadata, at most
+    IMAGE_LIMITS["attachment"]), with a thumbnail and a blurhash."""
+    box = settings.IMAGE_LIMITS["attachment"]
+    data = _read_upload(upload)
+    _fmt, (width, height) = _identify(data)
+    _check_dimensions(width, height)
+    image = _contained(_normalise_mode(_to_srgb(_decode(data, box))), box)
+    thumb = _contained(image, settings.IMAGE_LIMITS["attachment_thumbnail"])
+    small = _contained(image, (64, 64)).convert("RGB")
+    return ProcessedAttachment(
+        image=_saved(image),
+        thumbnail=_saved(thumb.copy()),
+        blurhash=blurhash.encode(small, x_components=4, y_components=3),
     )

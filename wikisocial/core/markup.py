@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import nh3
 from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
+from markdown_it.common import normalize_url
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
@@ -162,6 +163,8 @@ POST_ALLOWED_TAGS = ALLOWED_TAGS | {"span"}
 _POST_NH3_OPTIONS: dict[str, Any] = {
     **_NH3_OPTIONS,
     "tags": set(POST_ALLOWED_TAGS),
+    # "*": nothing on every tag (nh3 would otherwise keep title and lang everywhere).
+    "attributes": {"*": set(), **{tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()}},
     "allowed_classes": {"a": set(ALLOWED_LINK_CLASSES), "span": {"h-card"}},
 }
 
@@ -227,7 +230,7 @@ class _PostContext:
     resolved: dict[tuple[str, str | None], str | None] = field(default_factory=dict)
     hashtag_urls: dict[str, str] = field(default_factory=dict)
     image_depth: int = 0
-    last_close_bracket: dict[int, tuple[str, int]] = field(default_factory=dict)
+    last_brackets: dict[int, tuple[str, int, int]] = field(default_factory=dict)
     mentions: list[MentionRef] = field(default_factory=list)
     _mention_keys: set[object] = field(default_factory=set)
     hashtags: list[str] = field(default_factory=list)
@@ -267,11 +270,15 @@ class _PostContext:
             self.wikilinks.append(url)
 
 
-def _post_context(state: StateInline) -> _PostContext | None:
+def _post_context(state: StateInline, silent: bool) -> _PostContext | None:
     """The render's context, or None where mentions, tags and wikilinks are not wanted:
-    inside link text and image descriptions (or when rendered without a context)."""
+    inside link text and image descriptions (or when rendered without a context).
+
+    Silent mode only runs while markdown-it looks for the end of a link's text, so nothing
+    matches there either: a wikilink inside ``[text](url)`` stays text of that link (links
+    cannot nest) instead of breaking it up."""
     ctx = state.env.get(_POST_ENV_KEY) if state.env else None
-    if not isinstance(ctx, _PostContext) or state.linkLevel > 0 or ctx.image_depth > 0:
+    if silent or not isinstance(ctx, _PostContext) or state.linkLevel > 0 or ctx.image_depth:
         return None
     return ctx
 
@@ -291,7 +298,7 @@ def _mention_rule(state: StateInline, silent: bool) -> bool:
     src, pos, end_max = state.src, state.pos, state.posMax
     if src[pos] != "@":
         return False
-    ctx = _post_context(state)
+    ctx = _post_context(state, silent)
     if ctx is None or (pos > 0 and (_is_word_like(src[pos - 1]) or src[pos - 1] in "@/")):
         return False
     limit = min(end_max, pos + 1 + _MAX_USERNAME_LENGTH)
@@ -316,10 +323,9 @@ def _mention_rule(state: StateInline, silent: bool) -> bool:
     url = ctx.resolve(ref)
     if url is None:
         return False
-    if not silent:
-        token = state.push("post_mention", "", 0)
-        token.content = src[pos:end]
-        token.meta = {"ref": ref, "url": url}
+    token = state.push("post_mention", "", 0)
+    token.content = src[pos:end]
+    token.meta = {"ref": ref, "url": url}
     state.pos = end
     return True
 
@@ -328,7 +334,7 @@ def _hashtag_rule(state: StateInline, silent: bool) -> bool:
     src, pos, end_max = state.src, state.pos, state.posMax
     if src[pos] != "#":
         return False
-    ctx = _post_context(state)
+    ctx = _post_context(state, silent)
     if ctx is None or (pos > 0 and (_is_word_like(src[pos - 1]) or src[pos - 1] == "/")):
         return False
     start = pos + 1
@@ -346,10 +352,9 @@ def _hashtag_rule(state: StateInline, silent: bool) -> bool:
         return False
     if not any(unicodedata.category(char)[0] == "L" for char in written):
         return False  # "#1", "#2024"
-    if not silent:
-        token = state.push("post_hashtag", "", 0)
-        token.content = written
-        token.meta = {"name": normalize_hashtag(written)}
+    token = state.push("post_hashtag", "", 0)
+    token.content = written
+    token.meta = {"name": normalize_hashtag(written)}
     state.pos = start + len(written)
     return True
 
@@ -363,7 +368,7 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     src, pos = state.src, state.pos
     if not src.startswith("[[", pos):
         return False
-    ctx = _post_context(state)
+    ctx = _post_context(state, silent)
     if ctx is None:
         return False
     close = src.find("]]", pos + 2, min(state.posMax, pos + 4 + _MAX_WIKILINK_INNER))
@@ -376,40 +381,43 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     url = wikilinks.wikilink_url(target, ctx.default_wiki)
     if url is None:
         return False
-    if not silent:
-        label = label.strip()
-        if not label:
-            label = (
-                wikilinks.pipe_trick_label(target, ctx.default_wiki)
-                if pipe
-                else wikilinks.display_target(target)
-            )
-        token = state.push("wikilink", "", 0)
-        token.content = label
-        token.meta = {"url": url}
+    label = label.strip()
+    if not label:
+        label = (
+            wikilinks.pipe_trick_label(target, ctx.default_wiki)
+            if pipe
+            else wikilinks.display_target(target)
+        )
+    token = state.push("wikilink", "", 0)
+    token.content = label
+    token.meta = {"url": url}
     state.pos = close + 2
     return True
 
 
-def _has_close_bracket_after(state: StateInline) -> bool:
-    """Whether a "]" follows: without one no link or image can start here. Checking first keeps
-    long runs of "[" linear (markdown-it scans each one's label otherwise)."""
+def _link_may_start(state: StateInline) -> bool:
+    """Whether a link or image could start here at all: a "]" must follow, and a "](" too
+    unless the post defines references. Checking this first keeps long runs of "[" linear
+    (markdown-it otherwise scans ahead from each one)."""
     ctx = state.env.get(_POST_ENV_KEY) if state.env else None
     if not isinstance(ctx, _PostContext):
         return True
-    cached = ctx.last_close_bracket.get(id(state.src))
+    cached = ctx.last_brackets.get(id(state.src))
     if cached is None or cached[0] is not state.src:
-        cached = (state.src, state.src.rfind("]"))
-        ctx.last_close_bracket[id(state.src)] = cached
-    return cached[1] > state.pos
+        cached = (state.src, state.src.rfind("]"), state.src.rfind("]("))
+        ctx.last_brackets[id(state.src)] = cached
+    _, last_close, last_inline = cached
+    return last_close > state.pos and (last_inline > state.pos or bool(state.env.get("references")))
 
 
 def _post_link_rule(state: StateInline, silent: bool) -> bool:
-    return _has_close_bracket_after(state) and _link_rule(state, silent)
+    if state.src[state.pos] != "[" or not _link_may_start(state):
+        return False
+    return _link_rule(state, silent)
 
 
 def _post_image_rule(state: StateInline, silent: bool) -> bool:
-    if not _has_close_bracket_after(state):
+    if state.src[state.pos] != "!" or not _link_may_start(state):
         return False
     ctx = state.env.get(_POST_ENV_KEY) if state.env else None
     if not isinstance(ctx, _PostContext):
@@ -480,12 +488,25 @@ def _render_wikilink(
     return f'<a href="{escapeHtml(url)}" class="wikilink">{escapeHtml(tokens[idx].content)}</a>'
 
 
+_SCRIPT_SCHEME_RE = re.compile(r"(?:java|vb|live)script:", re.IGNORECASE)
+_URL_NOISE_RE = re.compile(r"[\s\x00-\x1f\x7f]+")
+
+
+def _validate_post_link(url: str) -> bool:
+    """markdown-it's check, and no script URL anywhere in it (not even as a path like
+    https://example.org/javascript:…), so no attribute ever contains one."""
+    if not normalize_url.validateLink(url):
+        return False
+    return not _SCRIPT_SCHEME_RE.search(_URL_NOISE_RE.sub("", unquote(url)))
+
+
 @cache
 def get_post_markdown() -> MarkdownIt:
     """MarkdownIt for posts: the get_markdown() subset plus mentions, hashtags and wikilinks.
 
     The rules need a context in ``env`` (see render_post); without one they stay inactive."""
     md = _new_markdown()
+    md.validateLink = _validate_post_link  # type: ignore[method-assign]
     md.inline.ruler.at("link", _post_link_rule)
     md.inline.ruler.at("image", _post_image_rule)
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)

@@ -87,6 +87,20 @@ SITE_PREFIXES: dict[str, str] = {
 }
 
 _PHABRICATOR_PREFIXES = frozenset({"phab", "phabricator"})
+
+# On its own wiki, a project's name is the project namespace: on Wikipedia,
+# [[Wikipedia:Village pump]] is a page there, on Commons [[Commons:Licensing]].
+_PROJECT_NAMESPACE_PREFIXES = frozenset(
+    {
+        *MULTILINGUAL_PROJECTS,
+        "commons",
+        "meta",
+        "wikidata",
+        "wikispecies",
+        "wikitech",
+        "incubator",
+    }
+)
 _PHABRICATOR_URL = "https://phabricator.wikimedia.org/"
 
 # Wikipedia language codes that are not ISO codes babel knows (or that babel spells otherwise).
@@ -259,6 +273,12 @@ class _Target:
     interwiki: bool  # at least one prefix was used
 
 
+def _names_site(prefix: str, site: _Site) -> bool:
+    if prefix in SITE_PREFIXES:
+        return SITE_PREFIXES[prefix] == site.host
+    return PROJECT_PREFIXES.get(prefix) == site.project
+
+
 def _split_prefixes(text: str, site: _Site) -> _Target:
     project, language = site.project, site.language
     seen_project = seen_language = False
@@ -269,6 +289,8 @@ def _split_prefixes(text: str, site: _Site) -> _Target:
             break
         prefix = match[1].lower()
         first = not (seen_project or seen_language)
+        if first and prefix in _PROJECT_NAMESPACE_PREFIXES and _names_site(prefix, site):
+            break
         if first and prefix in _PHABRICATOR_PREFIXES:
             return _Target(None, True, rest[match.end() :], True)
         if first and prefix in SITE_PREFIXES:
@@ -311,7 +333,14 @@ def _canonical_title(title: str, case_sensitive: bool) -> str:
     return _upper_first(title)
 
 
+_SCRIPT_SCHEME_RE = re.compile(r"(?:java|vb|live)script:", re.IGNORECASE)
+
+
 def _is_url_like(text: str) -> bool:
+    # A script scheme anywhere is refused too ("[[Foo javascript:x]]" is no title anyone
+    # means), so no link we make ever contains one.
+    if _SCRIPT_SCHEME_RE.search("".join(text.split())):
+        return True
     stripped = text.lstrip()
     if stripped.startswith("//"):
         return True

@@ -1,4 +1,9 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from wikisocial.instance.models import CodeOfConduct, InstanceSettings, Rule
 
@@ -7,10 +12,12 @@ from wikisocial.instance.models import CodeOfConduct, InstanceSettings, Rule
 class InstanceSettingsAdmin(admin.ModelAdmin):
     list_display = ["name", "registration_mode", "contact_email", "updated_at"]
 
-    def has_add_permission(self, request) -> bool:  # a single row, made on first use
+    def has_add_permission(self, request: HttpRequest) -> bool:  # a single row, made on first use
         return not InstanceSettings.objects.exists()
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: InstanceSettings | None = None
+    ) -> bool:
         return False
 
 
@@ -19,19 +26,21 @@ class CodeOfConductAdmin(admin.ModelAdmin):
     list_display = ["version", "summary_of_changes", "published_at"]
     readonly_fields = ["published_at"]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: CodeOfConduct | None = None
+    ) -> list[str]:
         # A published version is a record of what people accepted: publish a new one instead.
         if obj is not None:
             return ["version", "text", "summary_of_changes", "published_at"]
         return self.readonly_fields
 
-    def get_changeform_initial_data(self, request):
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         current = CodeOfConduct.current()
         if current is None:
             return {"version": 1}
         return {"version": current.version + 1, "text": current.text}
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: CodeOfConduct | None = None) -> bool:
         return False
 
 

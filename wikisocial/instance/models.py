@@ -3,6 +3,7 @@ mode, rules and the versioned code of conduct."""
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,17 @@ class InstanceSettings(models.Model):
         max_length=200,
         blank=True,
         default="Tell us a little about yourself and why you would like to join.",
+    )
+    max_post_chars = models.PositiveIntegerField(
+        _("longest post (characters)"),
+        default=5000,
+        validators=[MinValueValidator(100), MaxValueValidator(100_000)],
+    )
+    default_wiki = models.CharField(
+        _("default wiki"),
+        max_length=100,
+        default="en.wikipedia.org",
+        help_text=_("Where [[Page]] links without a prefix go, e.g. es.wikipedia.org."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from wikisocial.web import views
+from wikisocial.web.views import notifications, pages, posts, social, timelines
 
 app_name = "web"
 
@@ -15,13 +15,79 @@ class UsernameConverter:
         return value
 
 
+class PostIdConverter:
+    regex = r"[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+class RelationConverter(UsernameConverter):
+    regex = r"follow|unfollow|block|unblock|mute|unmute"
+
+
+class ToggleConverter(UsernameConverter):
+    regex = r"like|boost|bookmark|pin"
+
+
 register_converter(UsernameConverter, "username")
+register_converter(PostIdConverter, "post_id")
+register_converter(RelationConverter, "relation")
+register_converter(ToggleConverter, "toggle")
+
+POST = "@<username:username>/<post_id:post_id>"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("about", views.about, name="about"),
-    path("about/code-of-conduct", views.code_of_conduct, name="code-of-conduct"),
-    path("directory", views.directory, name="directory"),
-    path("@<username:username>", views.profile, name="profile"),
-    path("i18n/language", views.set_language, name="set-language"),
+    path("", timelines.home, name="home"),
+    path("local", timelines.local, name="local"),
+    path("federated", timelines.federated, name="federated"),
+    path("tags/<str:name>", timelines.hashtag, name="hashtag"),
+    path("tags/<str:name>/follow", social.hashtag_follow, name="hashtag-follow"),
+    path("compose", posts.compose, name="compose"),
+    path("bookmarks", timelines.bookmarks, name="bookmarks"),
+    path("notifications", notifications.notifications, name="notifications"),
+    path("follow-requests", social.follow_requests, name="follow-requests"),
+    path(
+        "follow-requests/<int:request_id>/<str:answer>",
+        social.answer_follow_request,
+        name="answer-follow-request",
+    ),
+    path("settings/notifications", notifications.policy, name="notification-settings"),
+    path("settings/relations", social.blocks_and_mutes, name="relations"),
+    path("about", pages.about, name="about"),
+    path("about/code-of-conduct", pages.code_of_conduct, name="code-of-conduct"),
+    path("directory", pages.directory, name="directory"),
+    path("@<username:username>", timelines.profile, name="profile"),
+    path(
+        "@<username:username>/with_replies",
+        timelines.profile,
+        {"tab": "replies"},
+        name="profile-replies",
+    ),
+    path("@<username:username>/media", timelines.profile, {"tab": "media"}, name="profile-media"),
+    path("@<username:username>/wall", timelines.wall, name="wall"),
+    path(
+        "@<username:username>/followers",
+        timelines.network,
+        {"direction": "followers"},
+        name="followers",
+    ),
+    path(
+        "@<username:username>/following",
+        timelines.network,
+        {"direction": "following"},
+        name="following",
+    ),
+    path("@<username:username>/<relation:what>", social.relation, name="relation"),
+    path(POST, posts.post_detail, name="post"),
+    path(f"{POST}/edit", posts.edit, name="post-edit"),
+    path(f"{POST}/history", posts.history, name="post-history"),
+    path(f"{POST}/delete", posts.delete, name="post-delete"),
+    path(f"{POST}/vote", posts.vote, name="post-vote"),
+    path(f"{POST}/wall", posts.hide_from_wall, name="post-wall"),
+    path(f"{POST}/<toggle:what>", posts.toggle, name="post-toggle"),
+    path("i18n/language", pages.set_language, name="set-language"),
 ]

@@ -23,8 +23,8 @@ class Command(BaseCommand):
         create.add_argument(
             "--password-stdin",
             action="store_true",
-            help="read the password from standard input; without it, and without a terminal, "
-            "the account has no password (bots use tokens)",
+            help="read the password from standard input; without it the account has no "
+            "password, whether or not there is a terminal (bots use tokens)",
         )
         sub.add_parser("list", help="list local accounts")
 

@@ -19,17 +19,13 @@ from wikisocial.instance.models import CodeOfConduct, InstanceSettings, Rule
 DIRECTORY_PAGE_SIZE = 30
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    newest = (
-        Account.objects.visible_to(request.user)
-        .local()
-        .filter(user__is_active=True)
-        .order_by("-created_at")[:12]
-    )
+def landing(request: HttpRequest) -> HttpResponse:
+    """The front page for visitors: what this server is, who is new, public posts."""
+    newest = Account.objects.visible_to(request.user).local().order_by("-created_at")[:12]
     instance = InstanceSettings.current()
     return render(
         request,
-        "web/home.html",
+        "web/landing.html",
         {"newest": newest, "description_html": render_document(instance.description)},
     )
 
@@ -40,6 +36,7 @@ def about(request: HttpRequest) -> HttpResponse:
         "description_html": render_document(instance.description),
         "rules": Rule.objects.all(),
         "code": CodeOfConduct.current(),
+        # Members anyone can see: the same rule as the directory, whoever is looking.
         "member_count": Account.objects.visible_to(None).local().count(),
     }
     return render(request, "web/about.html", context)
@@ -63,38 +60,8 @@ def code_of_conduct(request: HttpRequest) -> HttpResponse:
     return render(request, "web/code_of_conduct.html", context)
 
 
-def profile(request: HttpRequest, username: str) -> HttpResponse:
-    account = (
-        Account.objects.visible_to(request.user)
-        .local()
-        .filter(username__iexact=username)
-        .prefetch_related("languages", "affiliations")
-        .first()
-    )
-    if account is None:
-        gone = Account.objects.local().filter(username__iexact=username, deleted_at__isnull=False)
-        if gone.exists():
-            return render(request, "web/profile_gone.html", {"username": username}, status=410)
-        raise Http404
-    if account.username != username:
-        return HttpResponseRedirect(account.get_absolute_url())
-    return render(
-        request,
-        "web/profile.html",
-        {
-            "account": account,
-            "is_self": request.user.is_authenticated and account.user_id == request.user.pk,
-        },
-    )
-
-
 def directory(request: HttpRequest) -> HttpResponse:
-    accounts = (
-        Account.objects.visible_to(request.user)
-        .local()
-        .filter(user__is_active=True)
-        .order_by("-created_at", "-id")
-    )
+    accounts = Account.objects.visible_to(request.user).local().order_by("-created_at", "-id")
     page = Paginator(accounts, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/directory.html", {"page": page})
 

@@ -1,0 +1,639 @@
+"""Everything that creates or changes posts. The web views, the client API and the federation
+inbox call these functions, so a post behaves the same whichever door it came through."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from wikisocial.accounts.models import Account
+from wikisocial.core.images import process_attachment
+from wikisocial.core.markup import (
+    MentionRef,
+    RenderedPost,
+    clean_text,
+    normalize_hashtag,
+    render_post,
+)
+from wikisocial.core.tasks import enqueue_at
+from wikisocial.core.wikilinks import is_language_code
+from wikisocial.instance.models import InstanceSettings
+from wikisocial.notifications.actions import notify, withdraw
+from wikisocial.notifications.models import Kind
+from wikisocial.posts.models import (
+    Bookmark,
+    Hashtag,
+    Like,
+    MediaAttachment,
+    Mention,
+    Pin,
+    Poll,
+    PollOption,
+    PollVote,
+    Post,
+    PostEdit,
+    Visibility,
+)
+
+logger = logging.getLogger(__name__)
+LIMITS = settings.POST_LIMITS
+# Images uploaded for a post that was never sent are removed after this long.
+UNATTACHED_MEDIA_LIFETIME = timedelta(days=1)
+
+
+@dataclass
+class PollDraft:
+    options: list[str]
+    multiple: bool = False
+    expires_in: int = 24 * 3600  # seconds
+
+
+@dataclass
+class Draft:
+    """What an author wants to post (or to change a post into)."""
+
+    text: str = ""
+    spoiler_text: str = ""
+    sensitive: bool = False
+    visibility: str = Visibility.PUBLIC
+    language: str = ""
+    in_reply_to: Post | None = None
+    media_ids: list[int] = field(default_factory=list)
+    # New alt texts for attached images, by media id (images keep theirs when absent).
+    media_descriptions: dict[int, str] = field(default_factory=dict)
+    poll: PollDraft | None = None
+    wall_owner: Account | None = None
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def _mentioned_account(ref: MentionRef) -> Account | None:
+    domain = (ref.domain or "").lower()
+    if domain == settings.DOMAIN:
+        domain = ""
+    return (
+        Account.objects.active()
+        .filter(username__iexact=ref.username, domain=domain)
+        .exclude(domain="", user__approval="pending")
+        .first()
+    )
+
+
+def render(text: str) -> tuple[RenderedPost, list[Account]]:
+    """Render a post's source; also return the accounts it mentions, in order."""
+    found: dict[MentionRef, Account] = {}
+
+    def resolve(ref: MentionRef) -> str | None:
+        account = _mentioned_account(ref)
+        if account is None:
+            return None
+        found[ref] = account
+        return settings.SITE_URL + account.get_absolute_url() if account.is_local else ""
+
+    instance = InstanceSettings.current()
+    rendered = render_post(
+        text,
+        resolve_mention=resolve,
+        hashtag_url=lambda name: settings.SITE_URL + reverse("web:hashtag", kwargs={"name": name}),
+        default_wiki=instance.default_wiki,
+        max_mentions=LIMITS["mentions"] + 1,
+    )
+    accounts: list[Account] = []
+    for ref in rendered.mentions:
+        account = found.get(ref)
+        if account is not None and account not in accounts:
+            accounts.append(account)
+    return rendered, accounts
+
+
+# --- checking a draft ----------------------------------------------------------------------
+
+
+def _check_poll(poll: PollDraft, errors: dict) -> list[str]:
+    low, high = LIMITS["poll_options"]
+    options = [clean_text(o) for o in poll.options]
+    options = [o for o in options if o]
+    if len(options) < low or len(options) > high:
+        errors["poll"] = _("A poll needs %(low)d to %(high)d choices.") % {"low": low, "high": high}
+    elif len({o.casefold() for o in options}) != len(options):
+        errors["poll"] = _("Each choice of the poll must be different.")
+    elif any(len(o) > LIMITS["poll_option_chars"] for o in options):
+        errors["poll"] = _("A choice may have at most %(n)d characters.") % {
+            "n": LIMITS["poll_option_chars"]
+        }
+    shortest, longest = LIMITS["poll_duration"]
+    if not shortest <= poll.expires_in <= longest:
+        errors["poll_duration"] = _("A poll lasts between 5 minutes and 31 days.")
+    return options
+
+
+def _check_media(author: Account, draft: Draft, editing: Post | None, errors: dict) -> list:
+    if len(draft.media_ids) > LIMITS["media"]:
+        errors["media"] = _("Attach at most %(n)d images.") % {"n": LIMITS["media"]}
+        return []
+    media = list(MediaAttachment.objects.filter(pk__in=draft.media_ids, account=author))
+    attached_elsewhere = [
+        m for m in media if m.post_id and (editing is None or m.post_id != editing.pk)
+    ]
+    if len(media) != len(set(draft.media_ids)) or attached_elsewhere:
+        errors["media"] = _("One of the images could not be found.")
+    for text in draft.media_descriptions.values():
+        if len(clean_text(text, multiline=True)) > LIMITS["alt_text"]:
+            errors["media"] = _("Alt text may have at most %(n)d characters.") % {
+                "n": LIMITS["alt_text"]
+            }
+    order = {pk: i for i, pk in enumerate(draft.media_ids)}
+    return sorted(media, key=lambda m: order[m.pk])
+
+
+def _attach(post: Post, media: list[MediaAttachment], descriptions: dict[int, str]) -> None:
+    for position, item in enumerate(media):
+        changes = {"post": post, "position": position}
+        if item.pk in descriptions:
+            changes["description"] = clean_text(descriptions[item.pk], multiline=True)
+        MediaAttachment.objects.filter(pk=item.pk).update(**changes)
+
+
+def check(author: Account, draft: Draft, *, editing: Post | None = None):
+    """Validate ``draft``; return (text, rendered, mentioned accounts, media, poll options).
+    Raises ValidationError with a message per field; nothing is saved."""
+    errors: dict[str, str] = {}
+    instance = InstanceSettings.current()
+    text = clean_text(draft.text, multiline=True)
+    spoiler = clean_text(draft.spoiler_text)
+    media = _check_media(author, draft, editing, errors)
+    options = _check_poll(draft.poll, errors) if draft.poll else []
+    if draft.poll and media:
+        errors["poll"] = _("A post can have images or a poll, not both.")
+    if not text and not media:
+        errors["text"] = _("Write something, or attach an image.")
+    if len(text) > instance.max_post_chars:
+        errors["text"] = ngettext(
+            "This post is %(count)d character long; the limit is %(limit)d.",
+            "This post is %(count)d characters long; the limit is %(limit)d.",
+            len(text),
+        ) % {"count": len(text), "limit": instance.max_post_chars}
+    if len(spoiler) > LIMITS["spoiler_text"]:
+        errors["spoiler_text"] = _("A content warning may have at most %(n)d characters.") % {
+            "n": LIMITS["spoiler_text"]
+        }
+    if draft.visibility not in Visibility.values:
+        errors["visibility"] = _("Choose who may see this post.")
+    if draft.language and not is_language_code(draft.language.lower()):
+        errors["language"] = _("“%(code)s” is not a language code we know.") % {
+            "code": draft.language
+        }
+    if editing is None:
+        _check_audience(author, draft, errors)
+    rendered, mentioned = render(text)
+    if len(mentioned) > LIMITS["mentions"]:
+        errors["text"] = _("Mention at most %(n)d people in one post.") % {"n": LIMITS["mentions"]}
+    if errors:
+        raise ValidationError(errors)
+    return text, spoiler, rendered, mentioned, media, options
+
+
+def _check_audience(author: Account, draft: Draft, errors: dict) -> None:
+    from wikisocial.social.actions import is_blocked_between
+
+    parent = draft.in_reply_to
+    if parent is not None and not Post.objects.visible_to(author).filter(pk=parent.pk).exists():
+        errors["in_reply_to"] = _("This post does not exist, or you may not see it.")
+    owner = draft.wall_owner
+    if (
+        owner is not None
+        and owner.pk != author.pk
+        and (not owner.wall_enabled or is_blocked_between(author, owner))
+    ):
+        errors["wall"] = _("You can't write on this wall.")
+
+
+# --- creating, editing, deleting ----------------------------------------------------------
+
+
+def _save_tags(post: Post, rendered: RenderedPost) -> None:
+    tags = []
+    for name in rendered.hashtags[:30]:
+        tag, _created = Hashtag.objects.get_or_create(name=name, defaults={"display_name": name})
+        tags.append(tag)
+    post.hashtags.set(tags)
+
+
+def _save_poll(post: Post, draft: PollDraft, options: list[str]) -> Poll:
+    from wikisocial.posts.tasks import close_poll
+
+    poll = Poll.objects.create(
+        post=post,
+        multiple=draft.multiple,
+        expires_at=post.created_at + timedelta(seconds=draft.expires_in),
+    )
+    PollOption.objects.bulk_create(
+        PollOption(poll=poll, position=i, title=title) for i, title in enumerate(options)
+    )
+    transaction.on_commit(lambda: enqueue_at(close_poll, poll.expires_at, poll.pk))
+    return poll
+
+
+def create_post(author: Account, draft: Draft) -> Post:
+    """Publish a post. It is in the author's own feed at once; followers' feeds are written by
+    a background task."""
+    from wikisocial.timelines.models import FeedEntry
+    from wikisocial.timelines.tasks import fan_out_post
+
+    text, spoiler, rendered, mentioned, media, options = check(author, draft)
+    parent = draft.in_reply_to
+    now = timezone.now()
+    visibility = draft.visibility
+    with transaction.atomic():
+        post = Post.objects.create(
+            author=author,
+            local=author.is_local,
+            content=text,
+            content_html=rendered.html,
+            spoiler_text=spoiler,
+            sensitive=draft.sensitive or bool(spoiler),
+            visibility=visibility,
+            language=draft.language.lower(),
+            in_reply_to=parent,
+            in_reply_to_account_id=parent.author_id if parent else None,
+            thread_root_id=(parent.thread_root_id or parent.pk) if parent else None,
+            wall_owner=draft.wall_owner,
+            created_at=now,
+        )
+        Mention.objects.bulk_create(Mention(post=post, account=a) for a in mentioned)
+        _save_tags(post, rendered)
+        _attach(post, media, draft.media_descriptions)
+        if draft.poll:
+            _save_poll(post, draft.poll, options)
+        Account.objects.filter(pk=author.pk).update(
+            posts_count=F("posts_count") + 1, last_post_at=now
+        )
+        if parent is not None:
+            Post.objects.filter(pk=parent.pk).update(replies_count=F("replies_count") + 1)
+        if author.is_local:
+            FeedEntry.objects.create(owner=author, post=post, author=author)
+        _notify_new_post(post, mentioned)
+    transaction.on_commit(lambda: fan_out_post.enqueue(post.pk))
+    logger.info("post %s by %s (%s)", post.pk, author.handle, visibility)
+    return post
+
+
+def _can_see(account: Account, post: Post) -> bool:
+    return Post.objects.visible_to(account).filter(pk=post.pk).exists()
+
+
+def _notify_new_post(post: Post, mentioned: list[Account]) -> None:
+    parent_author = post.in_reply_to.author if post.in_reply_to_id else None
+    if parent_author is not None and _can_see(parent_author, post):
+        notify(parent_author, Kind.REPLY, post.author, post)
+    for account in mentioned:
+        if account != parent_author and _can_see(account, post):
+            notify(account, Kind.MENTION, post.author, post)
+
+
+def _snapshot(post: Post, when) -> PostEdit:
+    """The post as it stands in the database now (not as a caller may have cached it)."""
+    poll = Poll.objects.filter(post=post).first()
+    media = MediaAttachment.objects.filter(post=post).order_by("position", "id")
+    return PostEdit(
+        post=post,
+        content=post.content,
+        content_html=post.content_html,
+        spoiler_text=post.spoiler_text,
+        sensitive=post.sensitive,
+        media_descriptions=[m.description for m in media],
+        poll_options=[o.title for o in poll.options.all()] if poll else None,
+        created_at=when,
+    )
+
+
+def edit_post(post: Post, editor: Account, draft: Draft) -> Post:
+    """Change a post's text, warning, images or poll. Every version stays in its history;
+    people who boosted or replied to it are told."""
+    if post.author_id != editor.pk or post.deleted_at or post.is_boost:
+        raise PermissionDenied
+    text, spoiler, rendered, mentioned, media, options = check(editor, draft, editing=post)
+    now = timezone.now()
+    with transaction.atomic():
+        if not post.edits.exists():
+            _snapshot(post, post.created_at).save()
+        post.content, post.content_html = text, rendered.html
+        post.spoiler_text, post.sensitive = spoiler, draft.sensitive or bool(spoiler)
+        if draft.language:
+            post.language = draft.language.lower()
+        post.edited_at = now
+        post.save(
+            update_fields=[
+                "content",
+                "content_html",
+                "spoiler_text",
+                "sensitive",
+                "language",
+                "edited_at",
+            ]
+        )
+        old_mentions = set(post.mentions.values_list("account_id", flat=True))
+        post.mentions.exclude(account__in=mentioned).delete()
+        Mention.objects.bulk_create(
+            [Mention(post=post, account=a) for a in mentioned if a.pk not in old_mentions]
+        )
+        _save_tags(post, rendered)
+        MediaAttachment.objects.filter(post=post).exclude(pk__in=[m.pk for m in media]).update(
+            post=None
+        )
+        _attach(post, media, draft.media_descriptions)
+        _edit_poll(post, draft, options)
+        _snapshot(post, now).save()
+        for account in mentioned:
+            if account.pk not in old_mentions and _can_see(account, post):
+                notify(account, Kind.MENTION, editor, post)
+        _notify_edit(post)
+    return post
+
+
+def _edit_poll(post: Post, draft: Draft, options: list[str]) -> None:
+    poll = Poll.objects.filter(post=post).first()
+    if draft.poll is None:
+        if poll is not None:
+            poll.delete()
+        return
+    same = poll is not None and [o.title for o in poll.options.all()] == options
+    if not same:
+        # New choices make earlier votes meaningless, as on Mastodon: start the poll afresh.
+        if poll is not None:
+            poll.delete()
+        _save_poll(post, draft.poll, options)
+
+
+def _notify_edit(post: Post) -> None:
+    boosters = Post.objects.alive().filter(boost_of=post).values_list("author_id", flat=True)
+    repliers = Post.objects.alive().filter(in_reply_to=post).values_list("author_id", flat=True)
+    for account in Account.objects.filter(pk__in={*boosters, *repliers}, domain=""):
+        notify(account, Kind.UPDATE, post.author, post)
+
+
+def delete_post(post: Post, actor: Account) -> Draft:
+    """Delete a post (its author only). Returns what it said, for "delete and redraft"."""
+    from wikisocial.posts.tasks import purge_post
+
+    if post.author_id != actor.pk or post.deleted_at is not None:
+        raise PermissionDenied
+    poll = getattr(post, "poll", None)
+    redraft = Draft(
+        text=post.content,
+        spoiler_text=post.spoiler_text,
+        sensitive=post.sensitive,
+        visibility=post.visibility,
+        language=post.language,
+        in_reply_to=post.in_reply_to,
+        media_ids=list(post.media.values_list("pk", flat=True)),
+        poll=PollDraft(options=[o.title for o in poll.options.all()], multiple=poll.multiple)
+        if poll
+        else None,
+    )
+    with transaction.atomic():
+        Post.objects.filter(pk=post.pk).update(deleted_at=timezone.now())
+        post.deleted_at = timezone.now()
+        if post.is_boost:
+            Post.objects.filter(pk=post.boost_of_id).update(boosts_count=F("boosts_count") - 1)
+        else:
+            Account.objects.filter(pk=actor.pk).update(posts_count=F("posts_count") - 1)
+        if post.in_reply_to_id:
+            Post.objects.filter(pk=post.in_reply_to_id, replies_count__gt=0).update(
+                replies_count=F("replies_count") - 1
+            )
+        # Media stay for a redraft; the purge removes those not attached again.
+        post.media.update(post=None)
+        Pin.objects.filter(post=post).delete()
+    transaction.on_commit(lambda: purge_post.enqueue(post.pk))
+    return redraft
+
+
+# --- boosts, likes, bookmarks, pins ---------------------------------------------------------
+
+
+def boost(account: Account, post: Post, visibility: str = Visibility.PUBLIC) -> Post:
+    """Share someone's post with one's followers. Idempotent."""
+    from wikisocial.timelines.models import FeedEntry
+    from wikisocial.timelines.tasks import fan_out_post
+
+    original = post.boost_of if post.is_boost else post
+    if not Post.objects.visible_to(account).filter(pk=original.pk).exists():
+        raise PermissionDenied
+    if original.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.LOCAL):
+        raise ValidationError(_("Only public posts can be boosted."))
+    if visibility not in (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.FOLLOWERS):
+        visibility = Visibility.PUBLIC
+    if original.visibility == Visibility.LOCAL:
+        visibility = Visibility.LOCAL  # a boost never shows a post to more people than it had
+    existing = Post.objects.alive().filter(author=account, boost_of=original).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            row = Post.objects.create(
+                author=account,
+                local=account.is_local,
+                boost_of=original,
+                visibility=visibility,
+                created_at=timezone.now(),
+            )
+            Post.objects.filter(pk=original.pk).update(boosts_count=F("boosts_count") + 1)
+            if account.is_local:
+                FeedEntry.objects.create(owner=account, post=row, author=account)
+            notify(original.author, Kind.BOOST, account, original)
+    except IntegrityError:  # a boost made at the same moment by another request
+        return Post.objects.alive().get(author=account, boost_of=original)
+    transaction.on_commit(lambda: fan_out_post.enqueue(row.pk))
+    return row
+
+
+def unboost(account: Account, post: Post) -> None:
+    original = post.boost_of if post.is_boost else post
+    row = Post.objects.alive().filter(author=account, boost_of=original).first()
+    if row is not None:
+        delete_post(row, account)
+        withdraw(Kind.BOOST, account, original)
+
+
+def like(account: Account, post: Post) -> Like:
+    """Like a post (idempotent: liking twice counts once)."""
+    original = post.boost_of if post.is_boost else post
+    if not Post.objects.visible_to(account).filter(pk=original.pk).exists():
+        raise PermissionDenied
+    with transaction.atomic():
+        row, created = Like.objects.get_or_create(account=account, post=original)
+        if created:
+            Post.objects.filter(pk=original.pk).update(likes_count=F("likes_count") + 1)
+            notify(original.author, Kind.LIKE, account, original)
+    return row
+
+
+def unlike(account: Account, post: Post) -> None:
+    original = post.boost_of if post.is_boost else post
+    with transaction.atomic():
+        deleted, _rows = Like.objects.filter(account=account, post=original).delete()
+        if deleted:
+            Post.objects.filter(pk=original.pk, likes_count__gt=0).update(
+                likes_count=F("likes_count") - 1
+            )
+            withdraw(Kind.LIKE, account, original)
+
+
+def bookmark(account: Account, post: Post) -> None:
+    if not Post.objects.visible_to(account).filter(pk=post.pk).exists():
+        raise PermissionDenied
+    Bookmark.objects.get_or_create(account=account, post=post)
+
+
+def unbookmark(account: Account, post: Post) -> None:
+    Bookmark.objects.filter(account=account, post=post).delete()
+
+
+def pin(account: Account, post: Post) -> None:
+    """Show one's own post at the top of one's profile (at most five)."""
+    if post.author_id != account.pk or post.deleted_at or post.is_boost:
+        raise PermissionDenied
+    if post.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED):
+        raise ValidationError(_("Only public and unlisted posts can be pinned."))
+    with transaction.atomic():
+        pins = list(Pin.objects.select_for_update().filter(account=account))
+        if len(pins) >= LIMITS["pins"] and all(p.post_id != post.pk for p in pins):
+            raise ValidationError(_("You can pin at most %(n)d posts.") % {"n": LIMITS["pins"]})
+        Pin.objects.get_or_create(account=account, post=post)
+
+
+def unpin(account: Account, post: Post) -> None:
+    Pin.objects.filter(account=account, post=post).delete()
+
+
+# --- polls ---------------------------------------------------------------------------------
+
+
+def vote(account: Account, poll: Poll, choices: list[int]) -> Poll:
+    """Vote in a poll: ``choices`` are option positions (one unless the poll allows several)."""
+    if not Post.objects.visible_to(account).filter(pk=poll.post_id).exists():
+        raise PermissionDenied
+    if poll.expires_at <= timezone.now():
+        raise ValidationError(_("This poll has ended."))
+    if poll.post.author_id == account.pk:
+        raise ValidationError(_("You can't vote in your own poll."))
+    choices = sorted(set(choices))
+    options = {o.position: o for o in poll.options.all()}
+    if not choices or any(c not in options for c in choices):
+        raise ValidationError(_("Choose one of the answers."))
+    if len(choices) > 1 and not poll.multiple:
+        raise ValidationError(_("This poll allows only one answer."))
+    with transaction.atomic():
+        if PollVote.objects.select_for_update().filter(poll=poll, account=account).exists():
+            raise ValidationError(_("You have already voted."))
+        PollVote.objects.bulk_create(
+            PollVote(poll=poll, option=options[c], account=account) for c in choices
+        )
+        PollOption.objects.filter(pk__in=[options[c].pk for c in choices]).update(
+            votes_count=F("votes_count") + 1
+        )
+        Poll.objects.filter(pk=poll.pk).update(voters_count=F("voters_count") + 1)
+    poll.refresh_from_db()
+    return poll
+
+
+def close_poll(poll: Poll) -> None:
+    """Tell the voters and the author that a poll has ended (once)."""
+    if poll.ended_notified or poll.expires_at > timezone.now():
+        return
+    if not Poll.objects.filter(pk=poll.pk, ended_notified=False).update(ended_notified=True):
+        return
+    post = poll.post
+    voters = set(poll.votes.values_list("account_id", flat=True)) | {post.author_id}
+    for account in Account.objects.filter(pk__in=voters, domain=""):
+        if account.pk == post.author_id:
+            _notify_author_poll_ended(account, post)
+        else:
+            notify(account, Kind.POLL, post.author, post)
+
+
+def _notify_author_poll_ended(author: Account, post: Post) -> None:
+    from wikisocial.notifications.models import Notification
+
+    # notify() skips one's own actions; the end of one's own poll is still worth telling.
+    Notification.objects.create(
+        recipient=author, kind=Kind.POLL, actor=author, post=post, group_key=""
+    )
+
+
+# --- walls and media -----------------------------------------------------------------------
+
+
+def set_hidden_from_wall(owner: Account, post: Post, hidden: bool) -> None:
+    if post.wall_owner_id != owner.pk:
+        raise PermissionDenied
+    Post.objects.filter(pk=post.pk).update(hidden_from_wall=hidden)
+
+
+def upload_media(account: Account, upload, description: str = "") -> MediaAttachment:
+    """Store an image for a post not yet written: re-encoded, EXIF removed, with a thumbnail
+    and a blurhash."""
+    from wikisocial.posts.tasks import delete_unattached_media
+
+    description = clean_text(description, multiline=True)
+    if len(description) > LIMITS["alt_text"]:
+        raise ValidationError(
+            _("Alt text may have at most %(n)d characters.") % {"n": LIMITS["alt_text"]}
+        )
+    processed = process_attachment(upload)
+    media = MediaAttachment(
+        account=account,
+        description=description,
+        blurhash=processed.blurhash,
+        width=processed.image.width,
+        height=processed.image.height,
+    )
+    media.file.save(processed.image.name, processed.image, save=False)
+    media.thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
+    media.save()
+    later = timezone.now() + UNATTACHED_MEDIA_LIFETIME
+    transaction.on_commit(lambda: enqueue_at(delete_unattached_media, later, media.pk))
+    return media
+
+
+def describe_media(
+    account: Account,
+    media: MediaAttachment,
+    description: str,
+    focus: tuple[float, float] | None = None,
+) -> MediaAttachment:
+    if media.account_id != account.pk:
+        raise PermissionDenied
+    description = clean_text(description, multiline=True)
+    if len(description) > LIMITS["alt_text"]:
+        raise ValidationError(
+            _("Alt text may have at most %(n)d characters.") % {"n": LIMITS["alt_text"]}
+        )
+    media.description = description
+    if focus is not None:
+        media.focus_x = max(-1.0, min(1.0, focus[0]))
+        media.focus_y = max(-1.0, min(1.0, focus[1]))
+    media.save(update_fields=["description", "focus_x", "focus_y"])
+    return media
+
+
+def hashtag_named(name: str) -> Hashtag | None:
+    normal = normalize_hashtag(name.lstrip("#"))
+    if not normal or len(normal) > 100 or not any(c.isalpha() for c in normal):
+        return None
+    tag, _created = Hashtag.objects.get_or_create(
+        name=normal, defaults={"display_name": name.lstrip("#")}
+    )
+    return tag

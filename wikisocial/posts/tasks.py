@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django_tasks import task
+
+from wikisocial.posts.models import MediaAttachment, Poll, Post
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def close_poll(poll_id: int) -> None:
+    from wikisocial.posts.actions import close_poll as close
+
+    poll = Poll.objects.select_related("post", "post__author").filter(pk=poll_id).first()
+    if poll is not None:
+        close(poll)
+
+
+@task()
+def purge_post(post_id: int) -> None:
+    """After a deletion: the post leaves every feed and notification, its boosts go with it,
+    and its text is blanked (the row stays as a tombstone for threads and federation)."""
+    from wikisocial.notifications.models import Notification
+    from wikisocial.timelines.models import FeedEntry
+
+    post = Post.objects.filter(pk=post_id, deleted_at__isnull=False).first()
+    if post is None:
+        return
+    with transaction.atomic():
+        boosts = Post.objects.filter(boost_of=post, deleted_at__isnull=True)
+        boost_ids = list(boosts.values_list("pk", flat=True))
+        boosts.update(deleted_at=post.deleted_at)
+        FeedEntry.objects.filter(post_id__in=[post.pk, *boost_ids]).delete()
+        Notification.objects.filter(post=post).delete()
+        Post.objects.filter(pk=post.pk).update(content="", content_html="", spoiler_text="")
+        Poll.objects.filter(post=post).delete()
+    logger.info("post %s purged", post_id)
+
+
+@task()
+def delete_unattached_media(media_id: int) -> None:
+    media = MediaAttachment.objects.filter(pk=media_id, post__isnull=True).first()
+    if media is None:
+        return
+    for image in (media.file, media.thumbnail):
+        if image:
+            image.delete(save=False)
+    media.delete()

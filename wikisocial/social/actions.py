@@ -1,0 +1,172 @@
+"""Following, follow requests, blocks and mutes. Every door (web, API, inbox) calls these."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wikisocial.accounts.models import Account
+from wikisocial.social.models import Block, Follow, FollowRequest, HashtagFollow, Mute
+
+logger = logging.getLogger(__name__)
+
+
+def is_blocked_between(a: Account, b: Account) -> bool:
+    return (
+        Block.objects.filter(account=a, target=b).exists()
+        or Block.objects.filter(account=b, target=a).exists()
+    )
+
+
+def _bump(account_id: int, field: str, by: int) -> None:
+    Account.objects.filter(pk=account_id).update(**{field: F(field) + by})
+
+
+def follow(
+    follower: Account,
+    target: Account,
+    *,
+    show_boosts: bool = True,
+    notify: bool = False,
+    languages: list[str] | None = None,
+) -> Follow | FollowRequest:
+    """Follow ``target``, or ask to when the account is locked. Following again only updates
+    the options. Returns the Follow, or the FollowRequest waiting for approval."""
+    from wikisocial.notifications.actions import notify as send_notification
+    from wikisocial.notifications.models import Kind
+
+    if follower.pk == target.pk:
+        raise ValidationError(_("You can't follow yourself."))
+    if target.deleted_at is not None or is_blocked_between(follower, target):
+        raise PermissionDenied
+    options = {"show_boosts": show_boosts, "notify": notify, "languages": languages or []}
+    existing = Follow.objects.filter(follower=follower, target=target).first()
+    if existing is not None:
+        Follow.objects.filter(pk=existing.pk).update(**options)
+        existing.refresh_from_db()
+        return existing
+    if target.locked:
+        request, created = FollowRequest.objects.get_or_create(
+            follower=follower, target=target, defaults=options
+        )
+        if created:
+            send_notification(target, Kind.FOLLOW_REQUEST, follower)
+        return request
+    return _create_follow(follower, target, options)
+
+
+def _create_follow(follower: Account, target: Account, options: dict) -> Follow:
+    from wikisocial.notifications.actions import notify as send_notification
+    from wikisocial.notifications.models import Kind
+    from wikisocial.timelines.tasks import backfill_feed
+
+    with transaction.atomic():
+        follow_row, created = Follow.objects.get_or_create(
+            follower=follower, target=target, defaults=options
+        )
+        if created:
+            _bump(follower.pk, "following_count", 1)
+            _bump(target.pk, "followers_count", 1)
+            FollowRequest.objects.filter(follower=follower, target=target).delete()
+    if created:
+        send_notification(target, Kind.FOLLOW, follower)
+        if follower.is_local:
+            transaction.on_commit(lambda: backfill_feed.enqueue(follower.pk, target.pk))
+    return follow_row
+
+
+def unfollow(follower: Account, target: Account) -> None:
+    from wikisocial.timelines.tasks import remove_from_feed
+
+    with transaction.atomic():
+        deleted, _rows = Follow.objects.filter(follower=follower, target=target).delete()
+        FollowRequest.objects.filter(follower=follower, target=target).delete()
+        if deleted:
+            _bump(follower.pk, "following_count", -1)
+            _bump(target.pk, "followers_count", -1)
+    if deleted and follower.is_local:
+        transaction.on_commit(lambda: remove_from_feed.enqueue(follower.pk, target.pk))
+
+
+def approve_follow_request(target: Account, request: FollowRequest) -> Follow:
+    if request.target_id != target.pk:
+        raise PermissionDenied
+    options = {
+        "show_boosts": request.show_boosts,
+        "notify": request.notify,
+        "languages": request.languages,
+    }
+    return _create_follow(request.follower, target, options)
+
+
+def reject_follow_request(target: Account, request: FollowRequest) -> None:
+    if request.target_id != target.pk:
+        raise PermissionDenied
+    request.delete()
+
+
+def block(account: Account, target: Account) -> Block:
+    """Block ``target``: follows end both ways, and each disappears from the other's view."""
+    from wikisocial.timelines.tasks import remove_from_feed
+
+    if account.pk == target.pk:
+        raise ValidationError(_("You can't block yourself."))
+    with transaction.atomic():
+        row, _created = Block.objects.get_or_create(account=account, target=target)
+        unfollow(account, target)
+        unfollow(target, account)
+        FollowRequest.objects.filter(follower=account, target=target).delete()
+        FollowRequest.objects.filter(follower=target, target=account).delete()
+    if account.is_local:
+        transaction.on_commit(lambda: remove_from_feed.enqueue(account.pk, target.pk))
+    return row
+
+
+def unblock(account: Account, target: Account) -> None:
+    Block.objects.filter(account=account, target=target).delete()
+
+
+def mute(
+    account: Account,
+    target: Account,
+    *,
+    hide_notifications: bool = True,
+    duration: timedelta | None = None,
+) -> Mute:
+    if account.pk == target.pk:
+        raise ValidationError(_("You can't mute yourself."))
+    expires_at = timezone.now() + duration if duration else None
+    row, _created = Mute.objects.update_or_create(
+        account=account,
+        target=target,
+        defaults={"hide_notifications": hide_notifications, "expires_at": expires_at},
+    )
+    return row
+
+
+def unmute(account: Account, target: Account) -> None:
+    Mute.objects.filter(account=account, target=target).delete()
+
+
+def follow_hashtag(account: Account, name: str) -> HashtagFollow:
+    from wikisocial.posts.actions import hashtag_named
+
+    tag = hashtag_named(name)
+    if tag is None:
+        raise ValidationError(_("“%(name)s” is not a hashtag.") % {"name": name})
+    row, _created = HashtagFollow.objects.get_or_create(account=account, hashtag=tag)
+    return row
+
+
+def unfollow_hashtag(account: Account, name: str) -> None:
+    from wikisocial.core.markup import normalize_hashtag
+
+    HashtagFollow.objects.filter(
+        account=account, hashtag__name=normalize_hashtag(name.lstrip("#"))
+    ).delete()

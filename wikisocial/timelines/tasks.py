@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import logging
+
+from django_tasks import task
+
+from wikisocial.accounts.models import Account
+from wikisocial.posts.models import Post
+from wikisocial.timelines import fanout
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def fan_out_post(post_id: int) -> None:
+    post = Post.objects.alive().select_related("author").filter(pk=post_id).first()
+    if post is None:
+        return
+    from wikisocial.posts.language import ensure_language
+
+    ensure_language(post)
+    count = fanout.fan_out(post)
+    logger.info("post %s fanned out to %d feed(s)", post_id, count)
+
+
+@task()
+def backfill_feed(reader_id: int, author_id: int) -> None:
+    reader = Account.objects.filter(pk=reader_id).first()
+    author = Account.objects.filter(pk=author_id).first()
+    if reader is not None and author is not None:
+        fanout.backfill(reader, author)
+
+
+@task()
+def remove_from_feed(reader_id: int, author_id: int) -> None:
+    fanout.remove(reader_id, author_id)

@@ -1,0 +1,183 @@
+"""Timelines: home (with the "you're caught up" line), local, federated, hashtags, profiles,
+walls, bookmarks. Pages go down with "Older posts" links, never endless scrolling."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+
+from wikisocial.accounts.models import Account
+from wikisocial.core.markup import normalize_hashtag
+from wikisocial.core.pagination import Cursor, cursor_from
+from wikisocial.posts.forms import ComposeForm
+from wikisocial.posts.models import Bookmark, Hashtag, Post
+from wikisocial.social.models import HashtagFollow
+from wikisocial.social.queries import followers_of, following_of, relationship
+from wikisocial.timelines import queries
+from wikisocial.timelines.actions import read_position, save_marker
+from wikisocial.timelines.models import Marker
+from wikisocial.web.views.common import viewer_of
+from wikisocial.web.views.posts import post_context
+
+PAGE = 20
+
+
+def _cursor(request: HttpRequest) -> Cursor:
+    return cursor_from(request.GET, default=PAGE, maximum=40)
+
+
+def _timeline_page(request, template, timeline, **extra) -> HttpResponse:
+    context = {
+        "posts": timeline.posts,
+        "page": timeline.page,
+        "has_more": len(timeline.page.items) >= _cursor(request).limit,
+        **post_context(request, timeline.posts),
+        **extra,
+    }
+    return render(request, template, context)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_of(request)
+    if viewer is None:
+        from wikisocial.web.views.pages import landing
+
+        return landing(request)
+    cursor = _cursor(request)
+    timeline = queries.home(viewer, cursor)
+    last_read = read_position(viewer, Marker.HOME)
+    caught_up_at = next((p.pk for p in timeline.posts if p.pk <= last_read), None)
+    if cursor.max_id is None and timeline.posts:
+        save_marker(viewer, Marker.HOME, timeline.posts[0].pk)
+    return _timeline_page(
+        request,
+        "web/home.html",
+        timeline,
+        compose_form=ComposeForm(author=viewer),
+        caught_up_at=caught_up_at,
+        reached_end=not timeline.posts and cursor.max_id is not None,
+    )
+
+
+def local(request: HttpRequest) -> HttpResponse:
+    timeline = queries.local(viewer_of(request), _cursor(request))
+    return _timeline_page(request, "web/timeline.html", timeline, title_kind="local")
+
+
+def federated(request: HttpRequest) -> HttpResponse:
+    timeline = queries.federated(viewer_of(request), _cursor(request))
+    return _timeline_page(request, "web/timeline.html", timeline, title_kind="federated")
+
+
+def hashtag(request: HttpRequest, name: str) -> HttpResponse:
+    normal = normalize_hashtag(name)
+    if normal != name:
+        if not normal:
+            raise Http404
+        return HttpResponseRedirect(request.path.replace(name, normal, 1))
+    tag = Hashtag.objects.filter(name=normal).first()
+    viewer = viewer_of(request)
+    timeline = queries.hashtag(normal, viewer, _cursor(request))
+    following = bool(
+        viewer and tag and HashtagFollow.objects.filter(account=viewer, hashtag=tag).exists()
+    )
+    return _timeline_page(
+        request, "web/hashtag.html", timeline, tag=tag, name=normal, following_tag=following
+    )
+
+
+def profile_account(request: HttpRequest, username: str) -> Account | None:
+    """The local account at /@username, if the viewer may see it (not if it blocked them)."""
+    account = (
+        Account.objects.visible_to(request.user)
+        .local()
+        .filter(username__iexact=username)
+        .prefetch_related("languages", "affiliations")
+        .first()
+    )
+    viewer = viewer_of(request)
+    blocked = (
+        account is not None
+        and viewer is not None
+        and account.pk != viewer.pk
+        and relationship(viewer, account).blocked_by
+    )
+    return None if blocked else account
+
+
+def profile(request: HttpRequest, username: str, tab: str = "posts") -> HttpResponse:
+    account = profile_account(request, username)
+    if account is None:
+        gone = Account.objects.local().filter(username__iexact=username, deleted_at__isnull=False)
+        if gone.exists():
+            return render(request, "web/profile_gone.html", {"username": username}, status=410)
+        raise Http404
+    if account.username != username:
+        return HttpResponseRedirect(request.path.replace(username, account.username, 1))
+    viewer = viewer_of(request)
+    timeline = queries.profile(account, viewer, _cursor(request), tab)
+    pinned = (
+        queries.pinned(account, viewer) if tab == "posts" and not request.GET.get("max_id") else []
+    )
+    rel = relationship(viewer, account) if viewer and viewer.pk != account.pk else None
+    context = {
+        "account": account,
+        "tab": tab,
+        "pinned": pinned,
+        "relationship": rel,
+        "is_self": viewer is not None and viewer.pk == account.pk,
+        **post_context(request, [*pinned, *timeline.posts]),
+    }
+    return _timeline_page(request, "web/profile.html", timeline, **context)
+
+
+def wall(request: HttpRequest, username: str) -> HttpResponse:
+    account = profile_account(request, username)
+    if account is None:
+        raise Http404
+    viewer = viewer_of(request)
+    timeline = queries.wall(account, viewer, _cursor(request))
+    form = None
+    if viewer is not None and account.wall_enabled:
+        form = ComposeForm(
+            author=viewer,
+            initial={
+                "wall_owner": account.pk,
+                "text": f"@{account.username} " if viewer != account else "",
+            },
+        )
+    return _timeline_page(
+        request,
+        "web/wall.html",
+        timeline,
+        account=account,
+        compose_form=form,
+        is_self=viewer is not None and viewer.pk == account.pk,
+    )
+
+
+def network(request: HttpRequest, username: str, direction: str) -> HttpResponse:
+    account = profile_account(request, username)
+    if account is None:
+        raise Http404
+    viewer = viewer_of(request)
+    hidden = account.hide_network and (viewer is None or viewer.pk != account.pk)
+    people = followers_of(account) if direction == "followers" else following_of(account)
+    page = None if hidden else Paginator(people, 40).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/network.html",
+        {"account": account, "direction": direction, "page": page, "hidden": hidden},
+    )
+
+
+@login_required
+def bookmarks(request: HttpRequest) -> HttpResponse:
+    viewer = request.user.account
+    marked = Bookmark.objects.filter(account=viewer).values("post_id")
+    qs = Post.objects.visible_to(viewer).filter(pk__in=marked)
+    page = queries.paginate(queries.with_related(qs), _cursor(request))
+    timeline = queries.Timeline(page.items, page)
+    return _timeline_page(request, "web/timeline.html", timeline, title_kind="bookmarks")
