@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -71,12 +70,15 @@ def build(args) -> dict:
     started = time.perf_counter()
     with transaction.atomic():
         users = User.objects.bulk_create(
-            User(username=f"u{i}", email=f"u{i}@example.org", password="!", email_confirmed_at=datetime.now(UTC))
+            User(
+                username=f"u{i}",
+                email=f"u{i}@example.org",
+                password="!",
+                email_confirmed_at=datetime.now(UTC),
+            )
             for i in range(args.accounts)
         )
-        accounts = Account.objects.bulk_create(
-            Account(user=u, username=u.username) for u in users
-        )
+        accounts = Account.objects.bulk_create(Account(user=u, username=u.username) for u in users)
     ids = [a.pk for a in accounts]
     reader, quiet_reader, celebrity = ids[0], ids[1], ids[2]
     active = ids[10 : 10 + args.followees]
@@ -94,8 +96,15 @@ def build(args) -> dict:
         if plan and i % (total // max(1, len(plan))) == 0:
             author = plan.pop()[0]
         when = now - timedelta(seconds=rng.random() * span)
-        batch.append(Post(id=new_id(when), author_id=author, content="x" * 80,
-                          content_html="<p>" + "x" * 80 + "</p>", created_at=when))
+        batch.append(
+            Post(
+                id=new_id(when),
+                author_id=author,
+                content="x" * 80,
+                content_html="<p>" + "x" * 80 + "</p>",
+                created_at=when,
+            )
+        )
         if len(batch) == 5000:
             Post.objects.bulk_create(batch)
             made += len(batch)
@@ -112,7 +121,7 @@ def build(args) -> dict:
         with connection.cursor() as cur:
             placeholders = ",".join(["%s"] * len(followees))
             cur.execute(
-                f"INSERT INTO timelines_feedentry (owner_id, post_id, author_id) "  # noqa: S608
+                f"INSERT INTO timelines_feedentry (owner_id, post_id, author_id) "
                 f"SELECT %s, id, author_id FROM posts_post WHERE author_id IN ({placeholders})",
                 [owner, *followees],
             )
@@ -135,7 +144,10 @@ def scenarios(data: dict, args) -> list[dict]:
     from wikisocial.timelines import fanout, queries
 
     results = []
-    for label, key, followees in (("active", "reader", "active"), ("quiet", "quiet_reader", "quiet")):
+    for label, key, followees in (
+        ("active", "reader", "active"),
+        ("quiet", "quiet_reader", "quiet"),
+    ):
         viewer = Account.objects.get(pk=data[key])
         first = queries.home(viewer, Cursor(limit=20))
         deep_max = first.page.next_max_id
@@ -143,34 +155,64 @@ def scenarios(data: dict, args) -> list[dict]:
             if deep_max is None:
                 break
             deep_max = queries.home(viewer, Cursor(max_id=deep_max, limit=20)).page.next_max_id
-        results.append({"name": f"home feed, first page ({label} followees)",
-                        **timed(lambda v=viewer: queries.home(v, Cursor(limit=20)), args.runs)})
+        results.append(
+            {
+                "name": f"home feed, first page ({label} followees)",
+                **timed(lambda v=viewer: queries.home(v, Cursor(limit=20)), args.runs),
+            }
+        )
         if deep_max:
-            results.append({"name": f"home feed, page 6 ({label} followees)",
-                            **timed(lambda v=viewer, m=deep_max: queries.home(v, Cursor(max_id=m, limit=20)), args.runs)})
+            results.append(
+                {
+                    "name": f"home feed, page 6 ({label} followees)",
+                    **timed(
+                        lambda v=viewer, m=deep_max: queries.home(v, Cursor(max_id=m, limit=20)),
+                        args.runs,
+                    ),
+                }
+            )
         ids = data[followees]
 
         def plain_join(ids=ids):
-            list(Post.objects.filter(author_id__in=ids, deleted_at__isnull=True).order_by("-id")
-                 .values_list("id", flat=True)[:20])
+            list(
+                Post.objects.filter(author_id__in=ids, deleted_at__isnull=True)
+                .order_by("-id")
+                .values_list("id", flat=True)[:20]
+            )
 
         def feed_ids(viewer=viewer):
             from wikisocial.timelines.models import FeedEntry
 
-            list(FeedEntry.objects.filter(owner=viewer).order_by("-post_id")
-                 .values_list("post_id", flat=True)[:20])
+            list(
+                FeedEntry.objects.filter(owner=viewer)
+                .order_by("-post_id")
+                .values_list("post_id", flat=True)[:20]
+            )
 
-        results.append({"name": f"feed table ids, first page ({label} followees)", **timed(feed_ids, args.runs)})
-        results.append({"name": f"plain join ids, first page ({label} followees)", **timed(plain_join, args.runs)})
+        results.append(
+            {
+                "name": f"feed table ids, first page ({label} followees)",
+                **timed(feed_ids, args.runs),
+            }
+        )
+        results.append(
+            {
+                "name": f"plain join ids, first page ({label} followees)",
+                **timed(plain_join, args.runs),
+            }
+        )
     celebrity = Account.objects.get(pk=data["celebrity"])
     from django.utils import timezone
 
     def fan() -> None:
-        post = Post.objects.create(author=celebrity, content="hi", content_html="<p>hi</p>",
-                                   created_at=timezone.now())
+        post = Post.objects.create(
+            author=celebrity, content="hi", content_html="<p>hi</p>", created_at=timezone.now()
+        )
         fanout.fan_out(post)
 
-    results.append({"name": f"fan-out of one post to {args.fanout} followers", **timed(fan, args.fanout_runs)})
+    results.append(
+        {"name": f"fan-out of one post to {args.fanout} followers", **timed(fan, args.fanout_runs)}
+    )
     return results
 
 
@@ -208,8 +250,10 @@ def main() -> None:
     }
     out = ROOT / "bench" / "results" / f"home_timeline-{database}.json"
     out.write_text(json.dumps(report, indent=2))
-    print(f"\n{database}: {args.posts:,} posts, {args.accounts:,} accounts, "
-          f"{data['feed_rows']:,} feed rows (built in {data['build_s']} s)\n")
+    print(
+        f"\n{database}: {args.posts:,} posts, {args.accounts:,} accounts, "
+        f"{data['feed_rows']:,} feed rows (built in {data['build_s']} s)\n"
+    )
     print("| scenario | p50 ms | p95 ms | p99 ms |\n| --- | ---: | ---: | ---: |")
     for r in results:
         print(f"| {r['name']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} |")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.core import mail
 from django.conf import settings as django_settings
+from django.core import mail
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import translation
 
@@ -22,6 +23,14 @@ def _english_by_default():
     translation.activate(django_settings.LANGUAGE_CODE)
     yield
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached settings do not carry from one test to the next."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +53,23 @@ def _on_commit_as_in_production(monkeypatch):
             original(func, using=using, robust=robust)
 
     monkeypatch.setattr(transaction, "on_commit", on_commit)
+
+    # Callbacks registered inside an application's own atomic block wait for that block; when
+    # it ends well and only the test's blocks remain open, production would commit: run them.
+    original_exit = transaction.Atomic.__exit__
+
+    def atomic_exit(self, exc_type, exc_value, traceback):
+        result = original_exit(self, exc_type, exc_value, traceback)
+        connection = transaction.get_connection(self.using)
+        only_test_blocks = all(
+            getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
+        )
+        while only_test_blocks and connection.run_on_commit and exc_type is None:
+            _sids, func, _robust = connection.run_on_commit.pop(0)
+            func()
+        return result
+
+    monkeypatch.setattr(transaction.Atomic, "__exit__", atomic_exit)
 
 
 @pytest.fixture

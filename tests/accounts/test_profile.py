@@ -243,3 +243,20 @@ def test_directory_lists_people(client, make_user):
         make_user(name)
     text = client.get("/directory").text
     assert all(f"@{name}" in text for name in ("ana", "bea", "carla"))
+
+
+def test_network_and_wall_settings(logged_in, user, make_user):
+    from django.test import Client
+
+    logged_in.post(URL, form(hide_network="on"))
+    user.account.refresh_from_db()
+    assert user.account.hide_network and not user.account.wall_enabled
+    client = Client()
+    client.force_login(make_user("bea"))
+    page = client.get("/@ana/followers")
+    assert page.status_code == 200 and "The list is private." in page.text
+    assert "This wall is closed." in client.get("/@ana/wall").text
+    logged_in.post(URL, form(wall_enabled="on"))
+    user.account.refresh_from_db()
+    assert user.account.wall_enabled and not user.account.hide_network
+    assert 'name="wall_owner"' in client.get("/@ana/wall").text

@@ -286,11 +286,6 @@ def test_an_email_per_notification_when_asked(
     assert mail.outbox == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: notifications/email/notification_subject.txt is rendered with autoescape on, "
-    "so a display name such as 'Bea & <Co>' arrives as 'Bea &amp; &lt;Co&gt;' in the subject",
-)
 def test_the_email_subject_is_plain_text(ana, bea):
     Account.objects.filter(pk=bea.account.pk).update(display_name="Bea & <Co>")
     bea.account.refresh_from_db()
@@ -299,11 +294,6 @@ def test_the_email_subject_is_plain_text(ana, bea):
     assert mail.outbox[0].subject == "Bea & <Co> followed you"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cancelling a follow request (unfollow) deletes the FollowRequest but not its "
-    "notification: the target still reads 'asked to follow you · answer' with nobody waiting",
-)
 def test_a_cancelled_follow_request_is_no_longer_notified(ana, bea, as_):
     Account.objects.filter(pk=ana.account.pk).update(locked=True)
     ana.account.refresh_from_db()
@@ -345,11 +335,6 @@ def test_muted_and_blocked_people_do_not_notify(ana, bea, cem, make_user):
     assert kinds_for(ana) == [(Kind.MENTION, "dan"), (Kind.FOLLOW, "dan")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a block stops new notifications but the blocked person's earlier ones stay "
-    "listed and counted as unread (Mastodon's AfterBlockService clears them)",
-)
 def test_blocking_clears_the_blocked_persons_notifications(
     ana, bea, cem, as_, django_capture_on_commit_callbacks
 ):

@@ -313,11 +313,6 @@ def test_editing_with_the_same_poll_keeps_the_votes(ana, bea):
     assert fresh(post).poll.voters_count == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _edit_poll compares only the choices: switching a poll between single and "
-    "multiple choice on edit is silently ignored",
-)
 def test_editing_can_switch_a_poll_to_multiple_choice(ana):
     post = poll_post(ana, ["a", "b"])
     actions.edit_post(

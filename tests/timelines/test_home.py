@@ -116,11 +116,6 @@ def test_following_brings_recent_posts_into_home(ana, bea, cem):
     assert reply_to_cem.pk not in home and direct.pk not in home
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: fanout.backfill ignores the follow's options: following with "
-    "show_boosts=False or a language list still backfills boosts and other languages",
-)
 def test_backfill_respects_the_follow_options(ana, bea, cem):
     boost = posts.boost(bea.account, write(cem, "shared"))
     german = write(bea, "Guten Tag", language="de")

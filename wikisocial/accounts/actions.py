@@ -327,6 +327,8 @@ class ProfileChanges:
     wiki_username: str
     locked: bool
     bot: bool
+    hide_network: bool = False
+    wall_enabled: bool = True
     fields: list[dict[str, str]] = field(default_factory=list)
     languages: list[SpokenLanguage] = field(default_factory=list)
     affiliations: list[dict[str, str]] = field(default_factory=list)
@@ -345,6 +347,8 @@ PROFILE_COLUMNS = [
     "wiki_verified",
     "locked",
     "actor_type",
+    "hide_network",
+    "wall_enabled",
     "fields",
     "avatar",
     "header",
@@ -367,6 +371,8 @@ def update_profile(account: Account, changes: ProfileChanges) -> Account:
             account.wiki_verified = False
         account.wiki_username = changes.wiki_username
         account.locked = changes.locked
+        account.hide_network = changes.hide_network
+        account.wall_enabled = changes.wall_enabled
         account.actor_type = ActorType.SERVICE if changes.bot else ActorType.PERSON
         account.fields = changes.fields
         for name in ("avatar", "header"):

@@ -318,6 +318,16 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=gettext_lazy("It posts automatically; people may choose to hide bots."),
     )
+    hide_network = forms.BooleanField(
+        label=gettext_lazy("Hide who I follow and who follows me"),
+        required=False,
+        help_text=gettext_lazy("Others see only how many."),
+    )
+    wall_enabled = forms.BooleanField(
+        label=gettext_lazy("Open my message wall"),
+        required=False,
+        help_text=gettext_lazy("People may write public messages on your wall."),
+    )
 
     def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
         self.account = account
@@ -366,6 +376,8 @@ class ProfileForm(forms.Form):
             "wiki_username": account.wiki_username,
             "locked": account.locked,
             "bot": account.bot,
+            "hide_network": account.hide_network,
+            "wall_enabled": account.wall_enabled,
             "languages": ", ".join(f"{lang.code}-{lang.level}" for lang in account.languages.all()),
         }
         for i, item in enumerate(account.fields):
@@ -459,6 +471,8 @@ class ProfileForm(forms.Form):
             wiki_username=d["wiki_username"],
             locked=d["locked"],
             bot=d["bot"],
+            hide_network=d["hide_network"],
+            wall_enabled=d["wall_enabled"],
             fields=d["fields"],
             languages=d["languages"],
             affiliations=d["affiliations"],

@@ -115,9 +115,14 @@ class AccountQuerySet(models.QuerySet):
         the front page, member counts and the API. Deleted accounts are gone for everyone.
         A local account is public once its user is approved, has confirmed the e-mail address
         and is active; until then only the person themselves and staff see it. A local account
-        without a user is never public; remote accounts are. (Blocks join this rule with the
-        social graph.)"""
+        without a user is never public; remote accounts are. Someone who blocked the viewer is
+        hidden from them."""
         qs = self.active()
+        account = getattr(viewer, "account", None) if viewer is not None else None
+        if account is not None:
+            from wikisocial.social.models import Block
+
+            qs = qs.exclude(pk__in=Block.objects.filter(target=account).values("account_id"))
         if viewer is not None and viewer.is_authenticated and viewer.is_staff:
             return qs
         visible = ~models.Q(domain="") | models.Q(

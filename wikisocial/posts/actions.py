@@ -368,7 +368,11 @@ def _edit_poll(post: Post, draft: Draft, options: list[str]) -> None:
         if poll is not None:
             poll.delete()
         return
-    same = poll is not None and [o.title for o in poll.options.all()] == options
+    same = (
+        poll is not None
+        and [o.title for o in poll.options.all()] == options
+        and poll.multiple == draft.poll.multiple
+    )
     if not same:
         # New choices make earlier votes meaningless, as on Mastodon: start the poll afresh.
         if poll is not None:

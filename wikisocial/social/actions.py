@@ -82,11 +82,15 @@ def _create_follow(follower: Account, target: Account, options: dict) -> Follow:
 
 
 def unfollow(follower: Account, target: Account) -> None:
+    from wikisocial.notifications.actions import withdraw
+    from wikisocial.notifications.models import Kind
     from wikisocial.timelines.tasks import remove_from_feed
 
     with transaction.atomic():
         deleted, _rows = Follow.objects.filter(follower=follower, target=target).delete()
-        FollowRequest.objects.filter(follower=follower, target=target).delete()
+        asked, _rows = FollowRequest.objects.filter(follower=follower, target=target).delete()
+        if asked:
+            withdraw(Kind.FOLLOW_REQUEST, follower, recipient=target)
         if deleted:
             _bump(follower.pk, "following_count", -1)
             _bump(target.pk, "followers_count", -1)
@@ -106,9 +110,13 @@ def approve_follow_request(target: Account, request: FollowRequest) -> Follow:
 
 
 def reject_follow_request(target: Account, request: FollowRequest) -> None:
+    from wikisocial.notifications.actions import withdraw
+    from wikisocial.notifications.models import Kind
+
     if request.target_id != target.pk:
         raise PermissionDenied
     request.delete()
+    withdraw(Kind.FOLLOW_REQUEST, request.follower, recipient=target)
 
 
 def block(account: Account, target: Account) -> Block:
@@ -117,8 +125,12 @@ def block(account: Account, target: Account) -> Block:
 
     if account.pk == target.pk:
         raise ValidationError(_("You can't block yourself."))
+    from wikisocial.notifications.models import Notification
+
     with transaction.atomic():
         row, _created = Block.objects.get_or_create(account=account, target=target)
+        # What they did before the block goes too (as on Mastodon).
+        Notification.objects.filter(recipient=account, actor=target).delete()
         unfollow(account, target)
         unfollow(target, account)
         FollowRequest.objects.filter(follower=account, target=target).delete()

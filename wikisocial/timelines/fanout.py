@@ -112,17 +112,22 @@ def fan_out(post: Post) -> int:
 
 
 def backfill(reader: Account, author: Account, limit: int = 40) -> None:
-    """After a follow: the author's recent posts enter the reader's feed."""
+    """After a follow: the author's recent posts enter the reader's feed, filtered as the
+    follow asks (boosts, languages)."""
+    follow = Follow.objects.filter(follower=reader, target=author).first()
     posts = (
         Post.objects.visible_to(reader)
         .filter(author=author)
         .filter(Q(in_reply_to_account__isnull=True) | Q(in_reply_to_account=author))
         .exclude(visibility=Visibility.DIRECT)
-        .order_by("-id")
-        .values_list("id", flat=True)[:limit]
     )
+    if follow is not None and not follow.show_boosts:
+        posts = posts.filter(boost_of__isnull=True)
+    if follow is not None and follow.languages:
+        posts = posts.filter(Q(language__in=follow.languages) | Q(language=""))
+    ids = posts.order_by("-id").values_list("id", flat=True)[:limit]
     FeedEntry.objects.bulk_create(
-        [FeedEntry(owner=reader, post_id=pk, author=author) for pk in posts],
+        [FeedEntry(owner=reader, post_id=pk, author=author) for pk in ids],
         ignore_conflicts=True,
     )
 

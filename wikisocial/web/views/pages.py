@@ -21,7 +21,8 @@ DIRECTORY_PAGE_SIZE = 30
 
 def landing(request: HttpRequest) -> HttpResponse:
     """The front page for visitors: what this server is, who is new, public posts."""
-    newest = Account.objects.visible_to(request.user).local().order_by("-created_at")[:12]
+    # Lists of people show what everyone sees (staff included: the admin lists the rest).
+    newest = Account.objects.visible_to(None).local().order_by("-created_at")[:12]
     instance = InstanceSettings.current()
     return render(
         request,
@@ -61,7 +62,7 @@ def code_of_conduct(request: HttpRequest) -> HttpResponse:
 
 
 def directory(request: HttpRequest) -> HttpResponse:
-    accounts = Account.objects.visible_to(request.user).local().order_by("-created_at", "-id")
+    accounts = Account.objects.visible_to(None).local().order_by("-created_at", "-id")
     page = Paginator(accounts, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/directory.html", {"page": page})
 

@@ -89,22 +89,14 @@ def hashtag(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def profile_account(request: HttpRequest, username: str) -> Account | None:
-    """The local account at /@username, if the viewer may see it (not if it blocked them)."""
-    account = (
+    """The local account at /@username, if the viewer may see it."""
+    return (
         Account.objects.visible_to(request.user)
         .local()
         .filter(username__iexact=username)
         .prefetch_related("languages", "affiliations")
         .first()
     )
-    viewer = viewer_of(request)
-    blocked = (
-        account is not None
-        and viewer is not None
-        and account.pk != viewer.pk
-        and relationship(viewer, account).blocked_by
-    )
-    return None if blocked else account
 
 
 def profile(request: HttpRequest, username: str, tab: str = "posts") -> HttpResponse:
