@@ -399,3 +399,13 @@ def test_text_with_angle_brackets_is_shown_once_escaped(ana, bea, as_):
     title = page.split("<title>")[1].split("</title>")[0]
     assert "&amp;lt;" not in title and "1 &lt; 2 &amp; 3" in title
     assert "&amp;lt;" not in body(client.get("/notifications"))
+
+
+def test_a_tampered_hidden_field_is_reported(client, make_user):
+    client.force_login(make_user("tamper"))
+    response = client.post(
+        "/compose", {"text": "hello", "visibility": "public", "in_reply_to": "abc"}
+    )
+    assert response.status_code == 400
+    assert "Enter a whole number." in response.text
+    assert "hello" in response.text
