@@ -163,3 +163,27 @@ def test_delete_account(logged_in, user, client):
         {"username": "ANA", "email": "again@example.org", "password1": "x", "password2": "x"},
     )
     assert "That username is taken." in response.text
+
+
+def test_deleting_an_account_removes_its_posts_and_relations(logged_in, user, make_user):
+    from wikisocial.posts import actions as posts
+    from wikisocial.posts.models import Post
+    from wikisocial.social import actions as social
+
+    bea = make_user("bea").account
+    ana = user.account
+    mine = posts.create_post(ana, posts.Draft(text="mine"))
+    theirs = posts.create_post(bea, posts.Draft(text="theirs"))
+    posts.create_post(ana, posts.Draft(text="reply", in_reply_to=theirs))
+    posts.like(ana, theirs)
+    posts.boost(ana, theirs)
+    social.follow(ana, bea)
+    social.follow(bea, ana)
+    response = logged_in.post("/settings/delete", {"password": PASSWORD, "confirm_username": "ana"})
+    assert response.status_code == 200
+    theirs.refresh_from_db()
+    bea.refresh_from_db()
+    assert (theirs.likes_count, theirs.boosts_count, theirs.replies_count) == (0, 0, 0)
+    assert (bea.followers_count, bea.following_count) == (0, 0)
+    assert not Post.objects.visible_to(bea).filter(author=ana).exists()
+    assert Post.objects.get(pk=mine.pk).content == ""

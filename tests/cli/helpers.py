@@ -170,12 +170,12 @@ def descendants(pid: int) -> set[int]:
             if stat is not None:
                 children.setdefault(stat[1], []).append(int(entry.name))
     found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
+    pending = [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
             if child not in found:
                 found.add(child)
-                todo.append(child)
+                pending.append(child)
     return found
 
 

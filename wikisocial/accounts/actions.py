@@ -438,14 +438,30 @@ def delete_account(account: Account, *, by_self: bool = True) -> AccountDeletion
 
 def purge_account_data(account: Account) -> None:
     """Remove what a deleted account held; idempotent."""
+    from wikisocial.posts.actions import delete_everything_by
+    from wikisocial.social.actions import end_all_relations
+
     files = [(f.storage, f.name) for f in (account.avatar, account.header) if f]
     with transaction.atomic():
         account.display_name = ""
         account.bio = account.bio_html = account.pronouns = account.wiki_username = ""
         account.fields = []
         account.avatar = account.header = ""
-        account.save()
+        account.save(
+            update_fields=[
+                "display_name",
+                "bio",
+                "bio_html",
+                "pronouns",
+                "wiki_username",
+                "fields",
+                "avatar",
+                "header",
+            ]
+        )
         account.languages.all().delete()
         account.affiliations.all().delete()
+        delete_everything_by(account)
+        end_all_relations(account)
         AccountDeletion.objects.filter(account=account).update(purged_at=timezone.now())
     _delete_files(files)

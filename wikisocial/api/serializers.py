@@ -23,7 +23,7 @@ def media_url(field: FieldFile, default: str) -> str:
 
 
 def account(obj: Account) -> dict[str, Any]:
-    """The Mastodon Account entity. Counts come from the posting and social-graph domains."""
+    """The Mastodon Account entity."""
     url = absolute(obj.get_absolute_url())
     avatar = media_url(obj.avatar, "web/avatar-default.png")
     header = media_url(obj.header, "web/header-default.png")
@@ -47,11 +47,12 @@ def account(obj: Account) -> dict[str, Any]:
         "avatar_static": avatar,
         "header": header,
         "header_static": header,
-        "followers_count": 0,
-        "following_count": 0,
-        "statuses_count": 0,
-        "last_status_at": None,
-        "hide_collections": False,
+        "followers_count": obj.followers_count,
+        "following_count": obj.following_count,
+        "statuses_count": obj.posts_count,
+        # Mastodon gives the day only.
+        "last_status_at": obj.last_post_at.date().isoformat() if obj.last_post_at else None,
+        "hide_collections": obj.hide_network,
         "noindex": False,
         "emojis": [],
         "roles": [],
@@ -71,8 +72,8 @@ def credential_account(obj: Account) -> dict[str, Any]:
         "language": (obj.user.locale if obj.user else "") or None,
         "note": obj.bio,
         "fields": [{**f, "verified_at": None} for f in obj.fields],
-        "follow_requests_count": 0,
-        "hide_collections": False,
+        "follow_requests_count": obj.follow_requests.count(),
+        "hide_collections": obj.hide_network,
         "discoverable": True,
         "indexable": True,
     }

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -641,3 +641,29 @@ def hashtag_named(name: str) -> Hashtag | None:
         name=normal, defaults={"display_name": name.lstrip("#")}
     )
     return tag
+
+
+def delete_everything_by(account: Account) -> None:
+    """A deleted account's posts, boosts and likes go, and the counts they fed go down."""
+    from wikisocial.notifications.models import Notification
+    from wikisocial.timelines.models import FeedEntry
+
+    now = timezone.now()
+    mine = Post.objects.filter(author=account, deleted_at__isnull=True)
+    boosted = list(mine.filter(boost_of__isnull=False).values_list("boost_of_id", flat=True))
+    replied = list(mine.filter(in_reply_to__isnull=False).values_list("in_reply_to_id", flat=True))
+    liked = list(Like.objects.filter(account=account).values_list("post_id", flat=True))
+    mine.update(deleted_at=now, content="", content_html="", spoiler_text="")
+    for ids, counter in (
+        (boosted, "boosts_count"),
+        (replied, "replies_count"),
+        (liked, "likes_count"),
+    ):
+        for pk in ids:  # one post may appear several times (several replies to it)
+            Post.objects.filter(pk=pk, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1})
+    Like.objects.filter(account=account).delete()
+    Bookmark.objects.filter(account=account).delete()
+    Pin.objects.filter(account=account).delete()
+    FeedEntry.objects.filter(Q(author=account) | Q(owner=account)).delete()
+    Notification.objects.filter(Q(actor=account) | Q(recipient=account)).delete()
+    Account.objects.filter(pk=account.pk).update(posts_count=0)

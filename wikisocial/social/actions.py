@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -182,3 +182,23 @@ def unfollow_hashtag(account: Account, name: str) -> None:
     HashtagFollow.objects.filter(
         account=account, hashtag__name=normalize_hashtag(name.lstrip("#"))
     ).delete()
+
+
+def end_all_relations(account: Account) -> None:
+    """A deleted account follows nobody and is followed by nobody; its blocks, mutes and
+    requests go, and the other side's counts go down."""
+    following = Follow.objects.filter(follower=account)
+    Account.objects.filter(pk__in=following.values("target_id")).update(
+        followers_count=F("followers_count") - 1
+    )
+    followers = Follow.objects.filter(target=account)
+    Account.objects.filter(pk__in=followers.values("follower_id")).update(
+        following_count=F("following_count") - 1
+    )
+    following.delete()
+    followers.delete()
+    FollowRequest.objects.filter(Q(follower=account) | Q(target=account)).delete()
+    Block.objects.filter(Q(account=account) | Q(target=account)).delete()
+    Mute.objects.filter(Q(account=account) | Q(target=account)).delete()
+    HashtagFollow.objects.filter(account=account).delete()
+    Account.objects.filter(pk=account.pk).update(followers_count=0, following_count=0)
