@@ -103,6 +103,23 @@ class ActorType(models.TextChoices):
     APPLICATION = "Application", _("application")
 
 
+def public_account_q(prefix: str = "") -> models.Q:
+    """Accounts anyone may see: not deleted, and either remote or a local account whose user is
+    approved, confirmed and active. ``prefix`` reaches it through a relation ("author__"), so
+    the rule for posts is this same rule."""
+    return models.Q(**{f"{prefix}deleted_at__isnull": True}) & (
+        ~models.Q(**{f"{prefix}domain": ""})
+        | models.Q(
+            **{
+                f"{prefix}user__isnull": False,
+                f"{prefix}user__approval": ApprovalState.APPROVED,
+                f"{prefix}user__email_confirmed_at__isnull": False,
+                f"{prefix}user__is_active": True,
+            }
+        )
+    )
+
+
 class AccountQuerySet(models.QuerySet):
     def local(self) -> AccountQuerySet:
         return self.filter(domain="")
@@ -125,13 +142,7 @@ class AccountQuerySet(models.QuerySet):
             qs = qs.exclude(pk__in=Block.objects.filter(target=account).values("account_id"))
         if viewer is not None and viewer.is_authenticated and viewer.is_staff:
             return qs
-        visible = ~models.Q(domain="") | models.Q(
-            domain="",
-            user__isnull=False,
-            user__approval=ApprovalState.APPROVED,
-            user__email_confirmed_at__isnull=False,
-            user__is_active=True,
-        )
+        visible = public_account_q()
         if viewer is not None and viewer.is_authenticated:
             visible |= models.Q(user=viewer)
         return qs.filter(visible)

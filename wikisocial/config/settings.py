@@ -209,4 +209,6 @@ POST_LIMITS = {
     "poll_options": (2, 6),
     "poll_option_chars": 200,
     "poll_duration": (5 * 60, 31 * 24 * 3600),  # seconds
+    "post_rate": (300, 3 * 3600),  # posts per account per 3 hours (Mastodon's API limit)
+    "upload_rate": (30, 30 * 60),  # uploads per account per 30 minutes
 }

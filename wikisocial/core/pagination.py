@@ -23,21 +23,22 @@ class Cursor:
     limit: int = 20
 
 
-def _as_id(value: object) -> int | None:
-    try:
-        number = int(str(value))
-    except (TypeError, ValueError):
+def as_id(value: object) -> int | None:
+    """An id from user input (query string, form), or None when it is not one."""
+    text = str(value) if value is not None else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
         return None
+    number = int(text)
     return number if 0 <= number < 2**63 else None
 
 
 def cursor_from(params: Mapping, *, default: int = 20, maximum: int = 40) -> Cursor:
     """Read a cursor from query parameters; bad ids are ignored and the limit is clamped."""
-    limit = _as_id(params.get("limit"))
+    limit = as_id(params.get("limit"))
     return Cursor(
-        max_id=_as_id(params.get("max_id")),
-        since_id=_as_id(params.get("since_id")),
-        min_id=_as_id(params.get("min_id")),
+        max_id=as_id(params.get("max_id")),
+        since_id=as_id(params.get("since_id")),
+        min_id=as_id(params.get("min_id")),
         limit=max(1, min(maximum, limit if limit else default)),
     )
 

@@ -43,21 +43,26 @@ def _kept_aside(recipient: Account, actor: Account, policy: NotificationPolicy) 
 
 
 def _silenced(recipient: Account, actor: Account) -> bool:
-    from wikisocial.social.models import Block, Mute
+    from wikisocial.social.models import Mute
+    from wikisocial.social.queries import is_blocked_between
 
     return (
-        Block.objects.filter(account=recipient, target=actor).exists()
-        or Block.objects.filter(account=actor, target=recipient).exists()
+        is_blocked_between(recipient, actor)
         or Mute.objects.active()
         .filter(account=recipient, target=actor, hide_notifications=True)
         .exists()
     )
 
 
-def notify(recipient: Account, kind: str, actor: Account, post=None) -> Notification | None:
+def notify(
+    recipient: Account, kind: str, actor: Account, post=None, *, about_self: bool = False
+) -> Notification | None:
     """Tell ``recipient`` (a local account) that ``actor`` did ``kind``. Nothing for one's own
-    actions, for remote recipients, or from people the recipient blocked or muted."""
-    if not recipient.is_local or recipient.pk == actor.pk or recipient.deleted_at is not None:
+    actions (unless ``about_self``: the end of one's own poll), for remote recipients, or from
+    people the recipient blocked or muted."""
+    if not recipient.is_local or recipient.deleted_at is not None:
+        return None
+    if recipient.pk == actor.pk and not about_self:
         return None
     if _silenced(recipient, actor):
         return None

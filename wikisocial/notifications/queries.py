@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from wikisocial.accounts.models import Account
+from wikisocial.core.pagination import as_id
 from wikisocial.notifications.models import Kind, Notification
 from wikisocial.posts.models import Post
 from wikisocial.timelines.actions import read_position
@@ -30,23 +31,32 @@ class Group:
         return self.count - len(self.actors)
 
 
-def visible_notifications(viewer: Account):
-    """The viewer's notifications about things they may still see."""
-    visible_posts = Post.objects.visible_to(viewer).values("pk")
-    qs = Notification.objects.filter(recipient=viewer).select_related(
-        "actor", "post", "post__author"
-    )
-    return qs.filter(post__isnull=True) | qs.filter(post__in=visible_posts)
+UNREAD_CAP = 40  # the badge says "40+" beyond this
 
 
-def grouped(viewer: Account, *, which: str = "all", max_id: str | None = None) -> list[Group]:
-    qs = visible_notifications(viewer).filter(filtered=(which == "kept"))
+def _visible_posts(viewer: Account, post_ids: set[int]) -> set[int]:
+    """Of these posts, the ones the viewer may see (the notified post may have become private,
+    been deleted, or its author blocked since): one query on at most a page of ids."""
+    if not post_ids:
+        return set()
+    return set(Post.objects.visible_to(viewer).filter(pk__in=post_ids).values_list("pk", flat=True))
+
+
+def _still_visible(viewer: Account, items: list[Notification]) -> list[Notification]:
+    visible = _visible_posts(viewer, {n.post_id for n in items if n.post_id})
+    return [n for n in items if n.post_id is None or n.post_id in visible]
+
+
+def grouped(viewer: Account, *, which: str = "all", max_id: object = None) -> list[Group]:
+    qs = Notification.objects.filter(recipient=viewer, filtered=(which == "kept"))
     if which == "mentions":
         qs = qs.filter(kind__in=MENTION_KINDS)
-    if max_id and str(max_id).isdigit():
-        qs = qs.filter(pk__lt=int(max_id))
+    cursor = as_id(max_id)
+    if cursor is not None:
+        qs = qs.filter(pk__lt=cursor)
+    window = list(qs.select_related("actor", "post", "post__author").order_by("-id")[:SCAN])
     groups: dict[str, Group] = {}
-    for item in qs.order_by("-id")[:SCAN]:
+    for item in _still_visible(viewer, window):
         key = item.group_key or f"single-{item.pk}"
         group = groups.get(key)
         if group is None:
@@ -63,5 +73,11 @@ def grouped(viewer: Account, *, which: str = "all", max_id: str | None = None) -
 
 
 def unread_count(viewer: Account) -> int:
+    """Unread notifications, counted up to UNREAD_CAP + 1 (show "40+")."""
     last_read = read_position(viewer, Marker.NOTIFICATIONS)
-    return visible_notifications(viewer).filter(filtered=False, pk__gt=last_read).count()
+    newer = list(
+        Notification.objects.filter(recipient=viewer, filtered=False, pk__gt=last_read)
+        .only("id", "post_id")
+        .order_by("-id")[: UNREAD_CAP + 1]
+    )
+    return len(_still_visible(viewer, newer))

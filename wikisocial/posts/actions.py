@@ -25,6 +25,7 @@ from wikisocial.core.markup import (
     normalize_hashtag,
     render_post,
 )
+from wikisocial.core.ratelimit import Limit, over_limit
 from wikisocial.core.tasks import enqueue_at
 from wikisocial.core.wikilinks import is_language_code
 from wikisocial.instance.models import InstanceSettings
@@ -49,6 +50,13 @@ logger = logging.getLogger(__name__)
 LIMITS = settings.POST_LIMITS
 # Images uploaded for a post that was never sent are removed after this long.
 UNATTACHED_MEDIA_LIFETIME = timedelta(days=1)
+
+
+def _check_rate(scope: str, account: Account) -> None:
+    """Posting and upload rates per account (settings.POST_LIMITS; Mastodon's numbers)."""
+    count, seconds = settings.POST_LIMITS[f"{scope}_rate"]
+    if over_limit(scope, Limit(count, seconds), f"account:{account.pk}"):
+        raise ValidationError(_("You are posting very fast. Please wait a few minutes."))
 
 
 @dataclass
@@ -205,7 +213,7 @@ def check(author: Account, draft: Draft, *, editing: Post | None = None):
 
 
 def _check_audience(author: Account, draft: Draft, errors: dict) -> None:
-    from wikisocial.social.actions import is_blocked_between
+    from wikisocial.social.queries import is_blocked_between
 
     parent = draft.in_reply_to
     if parent is not None and not Post.objects.visible_to(author).filter(pk=parent.pk).exists():
@@ -230,13 +238,14 @@ def _save_tags(post: Post, rendered: RenderedPost) -> None:
     post.hashtags.set(tags)
 
 
-def _save_poll(post: Post, draft: PollDraft, options: list[str]) -> Poll:
+def _save_poll(post: Post, draft: PollDraft, options: list[str], start) -> Poll:
+    """A poll runs from ``start``: the post's creation, or the edit that changed it."""
     from wikisocial.posts.tasks import close_poll
 
     poll = Poll.objects.create(
         post=post,
         multiple=draft.multiple,
-        expires_at=post.created_at + timedelta(seconds=draft.expires_in),
+        expires_at=start + timedelta(seconds=draft.expires_in),
     )
     PollOption.objects.bulk_create(
         PollOption(poll=poll, position=i, title=title) for i, title in enumerate(options)
@@ -252,6 +261,7 @@ def create_post(author: Account, draft: Draft) -> Post:
     from wikisocial.timelines.tasks import fan_out_post
 
     text, spoiler, rendered, mentioned, media, options = check(author, draft)
+    _check_rate("post", author)
     parent = draft.in_reply_to
     now = timezone.now()
     visibility = draft.visibility
@@ -275,11 +285,12 @@ def create_post(author: Account, draft: Draft) -> Post:
         _save_tags(post, rendered)
         _attach(post, media, draft.media_descriptions)
         if draft.poll:
-            _save_poll(post, draft.poll, options)
+            _save_poll(post, draft.poll, options, post.created_at)
         Account.objects.filter(pk=author.pk).update(
             posts_count=F("posts_count") + 1, last_post_at=now
         )
-        if parent is not None:
+        if parent is not None and visibility != Visibility.DIRECT:
+            # Direct replies are not counted: the count would reveal them.
             Post.objects.filter(pk=parent.pk).update(replies_count=F("replies_count") + 1)
         if author.is_local:
             FeedEntry.objects.create(owner=author, post=post, author=author)
@@ -287,6 +298,18 @@ def create_post(author: Account, draft: Draft) -> Post:
     transaction.on_commit(lambda: fan_out_post.enqueue(post.pk))
     logger.info("post %s by %s (%s)", post.pk, author.handle, visibility)
     return post
+
+
+def _decrement(post_id: int, counter: str) -> None:
+    Post.objects.filter(pk=post_id, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1})
+
+
+def _forget_media_later(media_ids: list[int]) -> None:
+    from wikisocial.posts.tasks import delete_unattached_media
+
+    later = timezone.now() + UNATTACHED_MEDIA_LIFETIME
+    for pk in media_ids:
+        transaction.on_commit(lambda pk=pk: enqueue_at(delete_unattached_media, later, pk))
 
 
 def _can_see(account: Account, post: Post) -> bool:
@@ -349,9 +372,10 @@ def edit_post(post: Post, editor: Account, draft: Draft) -> Post:
             [Mention(post=post, account=a) for a in mentioned if a.pk not in old_mentions]
         )
         _save_tags(post, rendered)
-        MediaAttachment.objects.filter(post=post).exclude(pk__in=[m.pk for m in media]).update(
-            post=None
-        )
+        dropped = MediaAttachment.objects.filter(post=post).exclude(pk__in=[m.pk for m in media])
+        dropped_ids = list(dropped.values_list("pk", flat=True))
+        dropped.update(post=None)
+        _forget_media_later(dropped_ids)
         _attach(post, media, draft.media_descriptions)
         _edit_poll(post, draft, options)
         _snapshot(post, now).save()
@@ -377,7 +401,7 @@ def _edit_poll(post: Post, draft: Draft, options: list[str]) -> None:
         # New choices make earlier votes meaningless, as on Mastodon: start the poll afresh.
         if poll is not None:
             poll.delete()
-        _save_poll(post, draft.poll, options)
+        _save_poll(post, draft.poll, options, timezone.now())
 
 
 def _notify_edit(post: Post) -> None:
@@ -407,19 +431,24 @@ def delete_post(post: Post, actor: Account) -> Draft:
         else None,
     )
     with transaction.atomic():
-        Post.objects.filter(pk=post.pk).update(deleted_at=timezone.now())
-        post.deleted_at = timezone.now()
+        now = timezone.now()
+        if not Post.objects.filter(pk=post.pk, deleted_at__isnull=True).update(deleted_at=now):
+            return redraft  # deleted meanwhile (a double submit): nothing more to undo
+        post.deleted_at = now
         if post.is_boost:
-            Post.objects.filter(pk=post.boost_of_id).update(boosts_count=F("boosts_count") - 1)
+            _decrement(post.boost_of_id, "boosts_count")
+            withdraw(Kind.BOOST, actor, post.boost_of)
         else:
-            Account.objects.filter(pk=actor.pk).update(posts_count=F("posts_count") - 1)
-        if post.in_reply_to_id:
-            Post.objects.filter(pk=post.in_reply_to_id, replies_count__gt=0).update(
-                replies_count=F("replies_count") - 1
+            Account.objects.filter(pk=actor.pk, posts_count__gt=0).update(
+                posts_count=F("posts_count") - 1
             )
-        # Media stay for a redraft; the purge removes those not attached again.
-        post.media.update(post=None)
+        if post.in_reply_to_id and post.visibility != Visibility.DIRECT:
+            _decrement(post.in_reply_to_id, "replies_count")
+        # Images wait a while for a redraft, then go unless attached again.
+        media_ids = list(MediaAttachment.objects.filter(post=post).values_list("pk", flat=True))
+        MediaAttachment.objects.filter(pk__in=media_ids).update(post=None)
         Pin.objects.filter(post=post).delete()
+    _forget_media_later(media_ids)
     transaction.on_commit(lambda: purge_post.enqueue(post.pk))
     return redraft
 
@@ -468,7 +497,6 @@ def unboost(account: Account, post: Post) -> None:
     row = Post.objects.alive().filter(author=account, boost_of=original).first()
     if row is not None:
         delete_post(row, account)
-        withdraw(Kind.BOOST, account, original)
 
 
 def like(account: Account, post: Post) -> Like:
@@ -512,7 +540,8 @@ def pin(account: Account, post: Post) -> None:
     if post.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED):
         raise ValidationError(_("Only public and unlisted posts can be pinned."))
     with transaction.atomic():
-        pins = list(Pin.objects.select_for_update().filter(account=account))
+        Account.objects.select_for_update().get(pk=account.pk)  # one pin at a time
+        pins = list(Pin.objects.filter(account=account))
         if len(pins) >= LIMITS["pins"] and all(p.post_id != post.pk for p in pins):
             raise ValidationError(_("You can pin at most %(n)d posts.") % {"n": LIMITS["pins"]})
         Pin.objects.get_or_create(account=account, post=post)
@@ -540,7 +569,8 @@ def vote(account: Account, poll: Poll, choices: list[int]) -> Poll:
     if len(choices) > 1 and not poll.multiple:
         raise ValidationError(_("This poll allows only one answer."))
     with transaction.atomic():
-        if PollVote.objects.select_for_update().filter(poll=poll, account=account).exists():
+        Poll.objects.select_for_update().get(pk=poll.pk)  # one vote at a time per poll
+        if PollVote.objects.filter(poll=poll, account=account).exists():
             raise ValidationError(_("You have already voted."))
         PollVote.objects.bulk_create(
             PollVote(poll=poll, option=options[c], account=account) for c in choices
@@ -562,19 +592,7 @@ def close_poll(poll: Poll) -> None:
     post = poll.post
     voters = set(poll.votes.values_list("account_id", flat=True)) | {post.author_id}
     for account in Account.objects.filter(pk__in=voters, domain=""):
-        if account.pk == post.author_id:
-            _notify_author_poll_ended(account, post)
-        else:
-            notify(account, Kind.POLL, post.author, post)
-
-
-def _notify_author_poll_ended(author: Account, post: Post) -> None:
-    from wikisocial.notifications.models import Notification
-
-    # notify() skips one's own actions; the end of one's own poll is still worth telling.
-    Notification.objects.create(
-        recipient=author, kind=Kind.POLL, actor=author, post=post, group_key=""
-    )
+        notify(account, Kind.POLL, post.author, post, about_self=True)
 
 
 # --- walls and media -----------------------------------------------------------------------
@@ -591,6 +609,7 @@ def upload_media(account: Account, upload, description: str = "") -> MediaAttach
     and a blurhash."""
     from wikisocial.posts.tasks import delete_unattached_media
 
+    _check_rate("upload", account)
     description = clean_text(description, multiline=True)
     if len(description) > LIMITS["alt_text"]:
         raise ValidationError(

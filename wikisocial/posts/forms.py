@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wikisocial.accounts.models import Account
+from wikisocial.core.pagination import as_id
 from wikisocial.posts import actions
 from wikisocial.posts.models import MediaAttachment, Post, Visibility
 
@@ -95,12 +96,9 @@ class ComposeForm(forms.Form):
     def _collect_media(self) -> None:
         files = self.files.getlist("image") if self.files else []
         data = self.data
-        removed = {v for v in data.getlist("remove_media")} if data else set()
-        kept = [
-            int(v)
-            for v in (data.getlist("media_id") if data else [])
-            if str(v).isdigit() and v not in removed
-        ]
+        removed = {as_id(v) for v in data.getlist("remove_media")} if data else set()
+        given = [as_id(v) for v in data.getlist("media_id")] if data else []
+        kept = [pk for pk in given if pk is not None and pk not in removed]
         media = list(MediaAttachment.objects.filter(pk__in=kept, account=self.author))
         for upload in files[: max(0, LIMITS["media"] - len(media))]:
             try:
@@ -173,6 +171,10 @@ class ComposeForm(forms.Form):
 
     def apply_errors(self, exc: ValidationError) -> None:
         """Show an action's errors next to the fields they concern."""
+        if not hasattr(exc, "error_dict"):
+            for message in exc.messages:
+                self.add_error(None, message)
+            return
         for key, messages in exc.message_dict.items():
             field = key if key in self.fields else None
             if key.startswith("poll") and "poll_options" in self.fields:

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from wikisocial.accounts.models import Account
+from wikisocial.accounts.models import Account, public_account_q
 from wikisocial.core.ids import new_id
 
 
@@ -24,13 +24,23 @@ class PostQuerySet(models.QuerySet):
     def alive(self) -> PostQuerySet:
         return self.filter(deleted_at__isnull=True, author__deleted_at__isnull=True)
 
+    def _authors_visible(self, viewer: Account | None) -> PostQuerySet:
+        """The author (and a boost's original author) pass the account rule: a disabled,
+        unconfirmed or unapproved account's posts are hidden with its profile."""
+        authors = public_account_q("author__")
+        originals = Q(boost_of__isnull=True) | public_account_q("boost_of__author__")
+        if viewer is not None:
+            authors |= Q(author=viewer)
+            originals |= Q(boost_of__author=viewer)
+        return self.filter(authors, originals)
+
     def visible_to(self, viewer: Account | None) -> PostQuerySet:
         """Posts ``viewer`` may see (None: someone not logged in). The one rule for every door:
         pages, feeds, the API, federation, search and counts. A boost is visible only where
         the boosted post is too."""
         from wikisocial.social.models import Block, Follow
 
-        qs = self.alive()
+        qs = self.alive()._authors_visible(viewer)
         open_to_all = [Visibility.PUBLIC, Visibility.UNLISTED]
         if viewer is None:
             return qs.filter(visibility__in=open_to_all).filter(

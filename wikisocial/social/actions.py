@@ -13,15 +13,9 @@ from django.utils.translation import gettext as _
 
 from wikisocial.accounts.models import Account
 from wikisocial.social.models import Block, Follow, FollowRequest, HashtagFollow, Mute
+from wikisocial.social.queries import is_blocked_between
 
 logger = logging.getLogger(__name__)
-
-
-def is_blocked_between(a: Account, b: Account) -> bool:
-    return (
-        Block.objects.filter(account=a, target=b).exists()
-        or Block.objects.filter(account=b, target=a).exists()
-    )
 
 
 def _bump(account_id: int, field: str, by: int) -> None:
@@ -61,7 +55,10 @@ def follow(
     return _create_follow(follower, target, options)
 
 
-def _create_follow(follower: Account, target: Account, options: dict) -> Follow:
+def _create_follow(
+    follower: Account, target: Account, options: dict, *, approved: bool = False
+) -> Follow:
+    """``approved``: the target accepted a request, so they need no "followed you"."""
     from wikisocial.notifications.actions import notify as send_notification
     from wikisocial.notifications.models import Kind
     from wikisocial.timelines.tasks import backfill_feed
@@ -74,10 +71,10 @@ def _create_follow(follower: Account, target: Account, options: dict) -> Follow:
             _bump(follower.pk, "following_count", 1)
             _bump(target.pk, "followers_count", 1)
             FollowRequest.objects.filter(follower=follower, target=target).delete()
-    if created:
+    if created and not approved:
         send_notification(target, Kind.FOLLOW, follower)
-        if follower.is_local:
-            transaction.on_commit(lambda: backfill_feed.enqueue(follower.pk, target.pk))
+    if created and follower.is_local:
+        transaction.on_commit(lambda: backfill_feed.enqueue(follower.pk, target.pk))
     return follow_row
 
 
@@ -101,12 +98,17 @@ def unfollow(follower: Account, target: Account) -> None:
 def approve_follow_request(target: Account, request: FollowRequest) -> Follow:
     if request.target_id != target.pk:
         raise PermissionDenied
+    from wikisocial.notifications.actions import withdraw
+    from wikisocial.notifications.models import Kind
+
     options = {
         "show_boosts": request.show_boosts,
         "notify": request.notify,
         "languages": request.languages,
     }
-    return _create_follow(request.follower, target, options)
+    follow_row = _create_follow(request.follower, target, options, approved=True)
+    withdraw(Kind.FOLLOW_REQUEST, request.follower, recipient=target)
+    return follow_row
 
 
 def reject_follow_request(target: Account, request: FollowRequest) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from wikisocial.accounts.models import Account
 from wikisocial.social.models import Block, Follow, FollowRequest, Mute
@@ -27,6 +27,11 @@ class Relationship:
     def friends(self) -> bool:
         """Mutual follows are shown as friends."""
         return self.following and self.followed_by
+
+
+def is_blocked_between(a: Account, b: Account) -> bool:
+    """Whether either of the two blocks the other."""
+    return Block.objects.filter(Q(account=a, target=b) | Q(account=b, target=a)).exists()
 
 
 def relationships(viewer: Account, others: list[Account]) -> dict[int, Relationship]:
@@ -101,10 +106,3 @@ def muted_ids(viewer: Account, *, notifications: bool = False) -> QuerySet:
     if notifications:
         mutes = mutes.filter(hide_notifications=True)
     return mutes.values("target_id")
-
-
-def blocked_ids(viewer: Account) -> list[int]:
-    """Accounts the viewer blocks or is blocked by."""
-    return list(Block.objects.filter(account=viewer).values_list("target_id", flat=True)) + list(
-        Block.objects.filter(target=viewer).values_list("account_id", flat=True)
-    )

@@ -76,6 +76,17 @@ def _batches(ids: Iterable[int], size: int) -> Iterator[list[int]]:
         yield batch
 
 
+def _already_have(owners: set[int], original_id: int) -> set[int]:
+    """Readers whose feed holds this post already, or a boost of it: a second boost of the same
+    post would show it twice."""
+    copies = Post.objects.filter(Q(pk=original_id) | Q(boost_of_id=original_id)).values("pk")
+    return set(
+        FeedEntry.objects.filter(owner_id__in=owners, post_id__in=copies).values_list(
+            "owner_id", flat=True
+        )
+    )
+
+
 def _insert(owner_ids: list[int], post: Post) -> None:
     """Write one feed row per owner, skipping those that exist."""
     if connection.vendor == "postgresql":
@@ -106,7 +117,10 @@ def fan_out(post: Post) -> int:
     for group in _batches(readers, TRANSACTION_ROWS):
         with transaction.atomic():
             for batch in _batches(group, BATCH):
-                _insert(sorted(set(batch)), post)
+                owners = set(batch)
+                if post.is_boost:
+                    owners -= _already_have(owners, post.boost_of_id)
+                _insert(sorted(owners), post)
         count += len(group)
     return count
 
@@ -133,7 +147,9 @@ def backfill(reader: Account, author: Account, limit: int = 40) -> None:
 
 
 def remove(reader_id: int, author_id: int) -> None:
-    """After an unfollow or a block: the author's posts leave the reader's feed (their own
-    posts and the reader's own posts stay)."""
+    """After an unfollow: the author's posts leave the reader's feed, except those that
+    mention the reader (which came because of the mention, not the follow)."""
     if reader_id != author_id:
-        FeedEntry.objects.filter(owner_id=reader_id, author_id=author_id).delete()
+        FeedEntry.objects.filter(owner_id=reader_id, author_id=author_id).exclude(
+            post__mentions__account_id=reader_id
+        ).delete()

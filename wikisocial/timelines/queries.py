@@ -42,7 +42,14 @@ def home(viewer: Account, cursor: Cursor) -> Timeline:
     page = paginate(entries.only("post_id"), cursor, key="post_id")
     ids = [entry.post_id for entry in page.items]
     found = {p.pk: p for p in with_related(Post.objects.visible_to(viewer).filter(pk__in=ids))}
-    return Timeline([found[i] for i in ids if i in found], page)
+    posts, shown = [], set()
+    for pk in ids:
+        post = found.get(pk)
+        original = post.boost_of_id or post.pk if post else None
+        if post is not None and original not in shown:  # one post, shown once per page
+            shown.add(original)
+            posts.append(post)
+    return Timeline(posts, page)
 
 
 def _listing(qs: QuerySet, viewer: Account | None, cursor: Cursor) -> Timeline:
@@ -98,35 +105,38 @@ def wall(owner: Account, viewer: Account | None, cursor: Cursor) -> Timeline:
     return _listing(qs, viewer, cursor)
 
 
+THREAD_LIMIT = 1000  # posts of one conversation shown on a thread page
+
+
 def thread(post: Post, viewer: Account | None) -> tuple[list[Post], list[tuple[Post, int]]]:
-    """Ancestors (oldest first) and descendants (depth-first, with their depth) of ``post``."""
+    """Ancestors (oldest first) and descendants (depth-first, with their depth) of ``post``,
+    from one query over the conversation, whatever its depth."""
+    root_id = post.thread_root_id or post.pk
+    family = {
+        p.pk: p
+        for p in with_related(
+            Post.objects.visible_to(viewer).filter(Q(thread_root_id=root_id) | Q(pk=root_id))
+        ).order_by("id")[:THREAD_LIMIT]
+    }
     ancestors: list[Post] = []
     seen = {post.pk}
     parent_id = post.in_reply_to_id
-    visible = Post.objects.visible_to(viewer)
-    while parent_id and parent_id not in seen and len(ancestors) < 100:
-        parent = with_related(visible.filter(pk=parent_id)).first()
-        if parent is None:
-            break
+    while parent_id in family and parent_id not in seen:
+        parent = family[parent_id]
         ancestors.insert(0, parent)
-        seen.add(parent.pk)
+        seen.add(parent_id)
         parent_id = parent.in_reply_to_id
-    root_id = post.thread_root_id or post.pk
-    family = list(
-        with_related(visible.filter(Q(thread_root_id=root_id) | Q(pk=root_id))).order_by("id")
-    )
     children: dict[int, list[Post]] = {}
-    for item in family:
+    for item in family.values():
         if item.in_reply_to_id:
             children.setdefault(item.in_reply_to_id, []).append(item)
     descendants: list[tuple[Post, int]] = []
-
-    def walk(node_id: int, depth: int) -> None:
-        for child in children.get(node_id, []):
-            if child.pk not in seen:
-                seen.add(child.pk)
-                descendants.append((child, depth))
-                walk(child.pk, depth + 1)
-
-    walk(post.pk, 1)
+    stack = [(child, 1) for child in reversed(children.get(post.pk, []))]
+    while stack:
+        node, depth = stack.pop()
+        if node.pk in seen:
+            continue
+        seen.add(node.pk)
+        descendants.append((node, depth))
+        stack.extend((child, depth + 1) for child in reversed(children.get(node.pk, [])))
     return ancestors, descendants

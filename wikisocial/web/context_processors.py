@@ -7,7 +7,7 @@ from django.utils.functional import SimpleLazyObject
 def navigation(request: HttpRequest) -> dict:
     """The unread-notifications count for the navigation bar, counted only when shown."""
 
-    def count() -> int:
+    def count() -> str:
         from wikisocial.web.views.notifications import unread_badge
 
         return unread_badge(request)

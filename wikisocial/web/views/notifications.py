@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from wikisocial.notifications import actions
 from wikisocial.notifications.forms import PolicyForm
-from wikisocial.notifications.queries import grouped, unread_count
+from wikisocial.notifications.queries import UNREAD_CAP, grouped, unread_count
 from wikisocial.timelines.actions import read_position
 from wikisocial.timelines.models import Marker
 from wikisocial.web.views.common import back
@@ -51,7 +51,11 @@ def policy(request: HttpRequest) -> HttpResponse:
     )
 
 
-def unread_badge(request: HttpRequest) -> int:
+def unread_badge(request: HttpRequest) -> str:
+    """The unread count as shown in the navigation: "" for none, "40+" past the cap."""
     if not request.user.is_authenticated:
-        return 0
-    return unread_count(request.user.account)
+        return ""
+    count = unread_count(request.user.account)
+    if count > UNREAD_CAP:
+        return f"{UNREAD_CAP}+"
+    return str(count) if count else ""

@@ -14,6 +14,7 @@ from django.views.static import serve
 from wikisocial.accounts.actions import set_interface_language
 from wikisocial.accounts.models import Account
 from wikisocial.core.markup import render_document
+from wikisocial.core.pagination import as_id
 from wikisocial.instance.models import CodeOfConduct, InstanceSettings, Rule
 
 DIRECTORY_PAGE_SIZE = 30
@@ -47,9 +48,10 @@ def code_of_conduct(request: HttpRequest) -> HttpResponse:
     versions = list(CodeOfConduct.objects.only("version", "published_at", "summary_of_changes"))
     wanted = request.GET.get("version")
     if wanted:
-        if not wanted.isdigit():
+        version = as_id(wanted)
+        if version is None:
             raise Http404
-        code = get_object_or_404(CodeOfConduct, version=int(wanted))
+        code = get_object_or_404(CodeOfConduct, version=version)
     else:
         code = CodeOfConduct.current()
     context = {

@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from wikisocial.accounts.models import Account
+from wikisocial.core.pagination import as_id
 from wikisocial.posts import actions
 from wikisocial.posts.forms import ComposeForm, initial_from
-from wikisocial.posts.models import Bookmark, Like, Pin, Poll, PollVote, Post
+from wikisocial.posts.models import Poll, Post
+from wikisocial.posts.queries import interactions
 from wikisocial.timelines.queries import thread, with_related
 from wikisocial.web.views.common import back, safe_next, viewer_of
 
@@ -30,44 +31,6 @@ def visible_post(request: HttpRequest, username: str, post_id: int) -> Post:
     if post is None or post.author.username.lower() != username.lower() or not post.author.is_local:
         raise Http404
     return post
-
-
-def interactions(viewer: Account | None, posts: list[Post]) -> dict[str, set[int]]:
-    """Which of ``posts`` the viewer liked, boosted, bookmarked, pinned or voted in: loaded
-    for the whole page at once."""
-    if viewer is None or not posts:
-        return {
-            "liked": set(),
-            "boosted": set(),
-            "bookmarked": set(),
-            "pinned": set(),
-            "voted": set(),
-        }
-    ids = {p.boost_of_id or p.pk for p in posts}
-    poll_ids = [(p.boost_of or p).poll.pk for p in posts if hasattr(p.boost_of or p, "poll")]
-    return {
-        "liked": set(
-            Like.objects.filter(account=viewer, post_id__in=ids).values_list("post_id", flat=True)
-        ),
-        "boosted": set(
-            Post.objects.alive()
-            .filter(author=viewer, boost_of_id__in=ids)
-            .values_list("boost_of_id", flat=True)
-        ),
-        "bookmarked": set(
-            Bookmark.objects.filter(account=viewer, post_id__in=ids).values_list(
-                "post_id", flat=True
-            )
-        ),
-        "pinned": set(
-            Pin.objects.filter(account=viewer, post_id__in=ids).values_list("post_id", flat=True)
-        ),
-        "voted": set(
-            PollVote.objects.filter(account=viewer, poll_id__in=poll_ids).values_list(
-                "poll_id", flat=True
-            )
-        ),
-    }
 
 
 def post_context(request: HttpRequest, posts: list[Post]) -> dict:
@@ -198,7 +161,11 @@ def delete(request: HttpRequest, username: str, post_id: int) -> HttpResponse:
         form.attachments = list(post.author.media.filter(pk__in=redraft.media_ids))
         return render(request, "web/compose.html", {"form": form, "redraft": True})
     messages.success(request, _("Your post is deleted."))
-    return back(request, reverse("web:profile", kwargs={"username": post.author.username}))
+    profile_url = reverse("web:profile", kwargs={"username": post.author.username})
+    target = safe_next(request, profile_url)
+    if target.split("?")[0].startswith(post.get_absolute_url()):
+        target = profile_url  # the post's own page is gone
+    return HttpResponseRedirect(target)
 
 
 # --- the buttons under a post --------------------------------------------------------------
@@ -241,7 +208,7 @@ def toggle(request: HttpRequest, username: str, post_id: int, what: str) -> Http
 def vote(request: HttpRequest, username: str, post_id: int) -> HttpResponse:
     post = visible_post(request, username, post_id)
     poll = get_object_or_404(Poll, post=post)
-    choices = [int(c) for c in request.POST.getlist("choice") if c.isdigit()]
+    choices = [c for c in map(as_id, request.POST.getlist("choice")) if c is not None]
     try:
         actions.vote(request.user.account, poll, choices)
     except PermissionDenied:

@@ -48,9 +48,11 @@ def home(request: HttpRequest) -> HttpResponse:
     cursor = _cursor(request)
     timeline = queries.home(viewer, cursor)
     last_read = read_position(viewer, Marker.HOME)
-    caught_up_at = next((p.pk for p in timeline.posts if p.pk <= last_read), None)
-    if cursor.max_id is None and timeline.posts:
-        save_marker(viewer, Marker.HOME, timeline.posts[0].pk)
+    caught_up_at = None
+    if cursor.max_id is None:  # older pages are read on purpose: nothing folded there
+        caught_up_at = next((p.pk for p in timeline.posts if p.pk <= last_read), None)
+        if timeline.posts:
+            save_marker(viewer, Marker.HOME, timeline.posts[0].pk)
     return _timeline_page(
         request,
         "web/home.html",
