@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "wikisocial.posts",
     "wikisocial.timelines",
     "wikisocial.notifications",
+    "wikisocial.federation",
     "wikisocial.api",
     "wikisocial.web",
     "django.contrib.admin",

@@ -16,6 +16,8 @@ admin.site.login_form = AdminLoginForm  # rate limited like the site's log-in pa
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_urls)),
+    path("", include("wikisocial.federation.urls")),
+    path("", include("wikisocial.federation.urls_discovery")),
     path("", include("wikisocial.accounts.urls")),
     path("", include("wikisocial.web.urls")),
 ]

@@ -69,6 +69,8 @@ urlpatterns = [
     ),
     path("@<username:username>/media", timelines.profile, {"tab": "media"}, name="profile-media"),
     path("@<username:username>/wall", timelines.wall, name="wall"),
+    path("@<username:username>/outbox", timelines.outbox, name="outbox"),
+    path("@<username:username>/featured", timelines.featured, name="featured"),
     path(
         "@<username:username>/followers",
         timelines.network,

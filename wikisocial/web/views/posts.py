@@ -13,8 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from wikisocial.core.pagination import as_id
+from wikisocial.federation import documents
+from wikisocial.federation.jsonld import wants_activitypub
 from wikisocial.posts import actions
 from wikisocial.posts.forms import ComposeForm, initial_from
 from wikisocial.posts.models import Poll, Post
@@ -68,8 +71,11 @@ def compose(request: HttpRequest) -> HttpResponse:
     )
 
 
+@vary_on_headers("Accept")
 def post_detail(request: HttpRequest, username: str, post_id: int) -> HttpResponse:
     post = visible_post(request, username, post_id)
+    if wants_activitypub(request):
+        return documents.post(post)
     if post.is_boost:
         return HttpResponseRedirect(post.boost_of.get_absolute_url())
     if request.htmx and request.GET.get("part") == "content":

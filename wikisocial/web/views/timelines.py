@@ -7,10 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.views.decorators.vary import vary_on_headers
 
 from wikisocial.accounts.models import Account
 from wikisocial.core.markup import normalize_hashtag
 from wikisocial.core.pagination import Cursor, cursor_from
+from wikisocial.federation import documents
+from wikisocial.federation.jsonld import wants_activitypub
 from wikisocial.posts.forms import ComposeForm
 from wikisocial.posts.models import Bookmark, Hashtag, Post
 from wikisocial.social.models import HashtagFollow
@@ -101,6 +104,7 @@ def profile_account(request: HttpRequest, username: str) -> Account | None:
     )
 
 
+@vary_on_headers("Accept")
 def profile(request: HttpRequest, username: str, tab: str = "posts") -> HttpResponse:
     account = profile_account(request, username)
     if account is None:
@@ -110,6 +114,8 @@ def profile(request: HttpRequest, username: str, tab: str = "posts") -> HttpResp
         raise Http404
     if account.username != username:
         return HttpResponseRedirect(request.path.replace(username, account.username, 1))
+    if wants_activitypub(request):
+        return documents.actor(account)
     viewer = viewer_of(request)
     timeline = queries.profile(account, viewer, _cursor(request), tab)
     pinned = (
@@ -152,10 +158,13 @@ def wall(request: HttpRequest, username: str) -> HttpResponse:
     )
 
 
+@vary_on_headers("Accept")
 def network(request: HttpRequest, username: str, direction: str) -> HttpResponse:
     account = profile_account(request, username)
     if account is None:
         raise Http404
+    if wants_activitypub(request):
+        return documents.network(request, account, direction)
     viewer = viewer_of(request)
     hidden = account.hide_network and (viewer is None or viewer.pk != account.pk)
     people = followers_of(account) if direction == "followers" else following_of(account)
@@ -175,3 +184,23 @@ def bookmarks(request: HttpRequest) -> HttpResponse:
     page = queries.paginate(queries.with_related(qs), _cursor(request))
     timeline = queries.Timeline(page.items, page)
     return _timeline_page(request, "web/timeline.html", timeline, title_kind="bookmarks")
+
+
+def outbox(request: HttpRequest, username: str) -> HttpResponse:
+    """The actor's outbox: ActivityStreams only (a browser gets the profile)."""
+    account = profile_account(request, username)
+    if account is None:
+        raise Http404
+    if not wants_activitypub(request):
+        return HttpResponseRedirect(account.get_absolute_url())
+    return documents.outbox(request, account)
+
+
+def featured(request: HttpRequest, username: str) -> HttpResponse:
+    """Pinned posts as an ActivityStreams collection (a browser gets the profile)."""
+    account = profile_account(request, username)
+    if account is None:
+        raise Http404
+    if not wants_activitypub(request):
+        return HttpResponseRedirect(account.get_absolute_url())
+    return documents.featured(request, account)

@@ -1,0 +1,22 @@
+"""The ActivityPub ids of our actors and objects. An actor's id is its profile URL and a post's
+id is its page URL: the same URL answers a browser with HTML and a server with ActivityStreams
+JSON (content negotiation)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from wikisocial.accounts.models import Account
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def actor_id(account: Account) -> str:
+    return absolute(reverse("web:profile", kwargs={"username": account.username}))
+
+
+def instance_actor_id() -> str:
+    return absolute(reverse("federation:instance-actor"))
