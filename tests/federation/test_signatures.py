@@ -8,6 +8,7 @@ signs with keys made here, so it runs anywhere.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 from dataclasses import dataclass
@@ -55,13 +56,6 @@ def fixture_text(relative: str) -> str:
 def fixture_json(relative: str) -> dict | None:
     path = FIXTURES / relative
     return json.loads(path.read_text()) if path.is_file() else None
-
-
-def cases(items: list | None, ids) -> list:
-    """Parametrize over vectors, or one skipped case saying why when the fixtures are absent."""
-    if items is None:
-        return [pytest.param(None, id="fixtures-missing", marks=pytest.mark.skip(reason=MISSING))]
-    return [pytest.param(item, id=ids(item)) for item in items]
 
 
 @dataclass
@@ -208,8 +202,8 @@ def test_cavage_vectors_are_all_covered_here():
 
 def test_cavage_c1_default_verifies_but_covers_too_little():
     case, message, pem = cavage_case("C.1 Default Test")
-    assert parse_signature_header(case["signature_header"])["headers"] == ["date"]  # rsa default
     params = parse_signature_header(case["signature_header"])
+    assert params["headers"] == ["date"]  # the default for rsa-sha256 (hs2019's is (created))
     text = signing_string(message.method, message.target, message.headers, params)
     assert text == case["signing_string"]
     assert check_signature(params, text, pem) == "rsa-v1_5-sha256"
@@ -480,8 +474,12 @@ def test_w3c_input(name):
 @needs_fixtures
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("rsa.pub", rsa.RSAPublicKey), ("P256.pub", ec.EllipticCurvePublicKey)]
-    + [("ed25519.pub", ed25519.Ed25519PublicKey), ("koblitzCurve.pub", ec.EllipticCurvePublicKey)],
+    [
+        ("rsa.pub", rsa.RSAPublicKey),
+        ("P256.pub", ec.EllipticCurvePublicKey),
+        ("ed25519.pub", ed25519.Ed25519PublicKey),
+        ("koblitzCurve.pub", ec.EllipticCurvePublicKey),
+    ],
 )
 def test_w3c_keys_load(name, kind):
     assert isinstance(
@@ -1066,14 +1064,15 @@ def test_digest_header_and_content_digest():
         ({"Content-Digest": "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:"}, True),
         (
             {
-                "Content-Digest": "md5=:AAAA:, sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:"
+                "Content-Digest": "md5=:AAAA:, "
+                "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:"
             },
             True,
         ),
         (
             {
-                "Content-Digest": "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYl"
-                "lu7BNNyealdVLvRwEmTHWXvJwew==:"
+                "Content-Digest": "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+A"
+                "bwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:"
             },
             True,
         ),
@@ -1273,7 +1272,8 @@ def test_rfc9421_authority_and_path_cover_the_target(rsa_key, keys):
     ],
 )
 def test_rfc9421_components_we_refuse(rsa_key, keys, component, reason):
-    signature_input = f'sig1=("@method" "@target-uri" "content-digest" {component});created={int(NOW.timestamp())};keyid="{KEY_ID}"'
+    covered = f'"@method" "@target-uri" "content-digest" {component}'
+    signature_input = f'sig1=({covered});created={int(NOW.timestamp())};keyid="{KEY_ID}"'
     headers = [
         ("Content-Type", "application/activity+json"),
         ("Content-Digest", content_digest_header(BODY)),
@@ -1346,15 +1346,28 @@ def test_rfc9421_several_signatures_first_good_one_wins(rsa_key, keys):
 
 # --- never anything but SignatureError ------------------------------------------------------
 
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+CAVAGE_WORDS = "keyId signature headers algorithm created expires (request-target) host date"
 CAVAGE_PIECES = st.sampled_from(
-    ["keyId", "signature", "headers", "algorithm", "created", "expires", "=", '"', ",", " ", "\\"]
-    + ["(request-target)", "host", "date", "AAAA", "hs2019", "rsa-sha256", "1", "-", ".", "\t"]
+    [
+        *CAVAGE_WORDS.split(),
+        "AAAA",
+        "hs2019",
+        "rsa-sha256",
+        "1",
+        "=",
+        '"',
+        ",",
+        " ",
+        "\t",
+        "\\",
+        "-",
+    ]
 )
-SF_PIECES = st.sampled_from(
-    ["sig1", "=", "(", ")", '"', '"@method"', '"@query-param"', ";", "name", "keyid", "created"]
-    + ["alg", ":", "AAAA", "?1", "1", "-1", "1.5", ",", " ", "\\", "*", "tok", '"k"', "key", "sf"]
-)
+SF_WORDS = 'sig1 "@method" "@query-param" name keyid created alg AAAA ?1 1 -1 1.5 tok "k" key sf'
+SF_PIECES = st.sampled_from([*SF_WORDS.split(), "=", "(", ")", '"', ";", ":", ",", " ", "\\", "*"])
 
 
 @FUZZ
@@ -1370,20 +1383,16 @@ def test_parse_signature_header_raises_only_signature_error(value):
 @FUZZ
 @given(st.lists(CAVAGE_PIECES, max_size=40).map("".join))
 def test_parse_signature_header_near_misses_raise_only_signature_error(value):
-    try:
+    with contextlib.suppress(SignatureError):
         parse_signature_header(value)
-    except SignatureError:
-        pass
 
 
 @FUZZ
 @given(st.lists(CAVAGE_PIECES, max_size=40).map("".join), st.text(max_size=40))
 def test_verify_request_raises_only_signature_error(value, host):
     headers = {"Signature": value, "Host": host, "Date": "Sat, 21 Nov 2026 12:00:00 GMT"}
-    try:
+    with contextlib.suppress(SignatureError):
         verify_request("POST", PATH, headers, BODY, lambda key_id: None, now=NOW)
-    except SignatureError:
-        pass
 
 
 @FUZZ
@@ -1394,7 +1403,7 @@ def test_verify_rfc9421_raises_only_signature_error(signature_input, signature):
         "Signature": signature,
         "Content-Digest": signature,
     }
-    try:
+    with contextlib.suppress(SignatureError):
         verify_rfc9421(
             "POST",
             URL + "?name=x",
@@ -1404,5 +1413,12 @@ def test_verify_rfc9421_raises_only_signature_error(signature_input, signature):
             now=NOW,
             require_coverage=False,
         )
-    except SignatureError:
-        pass
+
+
+@FUZZ
+@given(st.binary(max_size=200))
+def test_any_other_body_is_refused(rsa_key, keys, body):
+    headers = signed(rsa_key)
+    if body == BODY:
+        return
+    refused(Reason.DIGEST_MISMATCH, verify, headers, keys, body=body)

@@ -139,14 +139,25 @@ def _shown(text: str, limit: int = 120) -> str:
 _OBS_FOLD = re.compile(r"\r?\n[ \t]+")
 
 
-def _header_fields(headers: Headers) -> dict[str, list[str]]:
+class _Fields(dict):
+    """Header lines by lower-cased name, as `_header_fields` makes them."""
+
+    __slots__ = ()
+
+
+def _header_fields(headers: Headers) -> _Fields:
     """Header lines by lower-cased name; a value may be a string or a list of field lines."""
-    pairs = headers.items() if hasattr(headers, "items") else headers
-    fields: dict[str, list[str]] = {}
-    for name, value in pairs:
-        values = (value,) if isinstance(value, str | bytes | int) else value
-        bucket = fields.setdefault(_text(name).strip().lower(), [])
-        bucket.extend(_text(v) for v in values)
+    if isinstance(headers, _Fields):
+        return headers
+    fields = _Fields()
+    for name, value in headers.items() if hasattr(headers, "items") else headers:
+        key = (name if type(name) is str else _text(name)).strip().lower()
+        if type(value) is str:
+            fields.setdefault(key, []).append(value)
+        elif isinstance(value, bytes | int):
+            fields.setdefault(key, []).append(_text(value))
+        else:
+            fields.setdefault(key, []).extend(_text(v) for v in value)
     return fields
 
 
@@ -159,13 +170,16 @@ def _field_value(fields: dict[str, list[str]], name: str) -> str | None:
     values = fields.get(name)
     if values is None:
         return None
-    return ", ".join(_clean_field_line(name, value) for value in values)
+    if len(values) == 1:
+        return _clean_field_line(name, values[0])
+    return ", ".join([_clean_field_line(name, value) for value in values])
 
 
 def _clean_field_line(name: str, value: str) -> str:
-    value = _OBS_FOLD.sub(" ", value)
     if "\n" in value or "\r" in value:
-        raise SignatureError(Reason.MALFORMED, f"header {_shown(name)} contains a line break")
+        value = _OBS_FOLD.sub(" ", value)
+        if "\n" in value or "\r" in value:
+            raise SignatureError(Reason.MALFORMED, f"header {_shown(name)} contains a line break")
     return value.strip(" \t")
 
 
@@ -204,20 +218,31 @@ def check_digest(headers: Headers, body: bytes) -> bool:
     and there must be at least one; values in other algorithms are ignored. Malformed headers and
     a missing digest give False. Comparisons are constant-time.
     """
-    fields = _header_fields(headers)
     try:
-        claims = _legacy_digest_claims(fields) + _content_digest_claims(fields)
+        claims = _digest_claims(_header_fields(headers), ("digest", "content-digest"))
     except SignatureError:
         return False
-    known = [(name, value) for name, value in claims if name in _DIGESTS]
-    results = [hmac.compare_digest(_DIGESTS[name](body).digest(), value) for name, value in known]
-    return bool(results) and all(results)
+    return bool(claims) and _digests_match(claims, body)
 
 
-def _legacy_digest_claims(fields: dict[str, list[str]]) -> list[tuple[str, bytes]]:
-    value = _field_value(fields, "digest")
-    if value is None:
-        return []
+def _digest_claims(fields: _Fields, names: Iterable[str]) -> list[tuple[str, bytes]]:
+    """(algorithm, digest) for each value in a known algorithm in the named digest headers."""
+    claims: list[tuple[str, bytes]] = []
+    for name in names:
+        value = _field_value(fields, name)
+        if value is not None:
+            reader = _legacy_digest_claims if name == "digest" else _content_digest_claims
+            claims += [(alg, digest) for alg, digest in reader(value) if alg in _DIGESTS]
+    return claims
+
+
+def _digests_match(claims: list[tuple[str, bytes]], body: bytes) -> bool:
+    computed = {name: _DIGESTS[name](body).digest() for name in {name for name, _ in claims}}
+    results = [hmac.compare_digest(computed[name], digest) for name, digest in claims]
+    return all(results)
+
+
+def _legacy_digest_claims(value: str) -> list[tuple[str, bytes]]:
     claims = []
     for part in value.split(","):
         name, sep, encoded = part.strip().partition("=")
@@ -229,12 +254,9 @@ def _legacy_digest_claims(fields: dict[str, list[str]]) -> list[tuple[str, bytes
     return claims
 
 
-def _content_digest_claims(fields: dict[str, list[str]]) -> list[tuple[str, bytes]]:
-    value = _field_value(fields, "content-digest")
-    if value is None:
-        return []
+def _content_digest_claims(value: str) -> list[tuple[str, bytes]]:
     claims = []
-    for name, (digest, _params) in _SF(value, "Content-Digest").dictionary().items():
+    for name, (digest, _params) in _SF(value, "Content-Digest").whole("dictionary").items():
         if not isinstance(digest, bytes):
             raise SignatureError(Reason.MALFORMED, "Content-Digest value is not a byte sequence")
         claims.append((name, digest))
@@ -248,15 +270,21 @@ def _b64decode(text: str, what: str) -> bytes:
         raise SignatureError(Reason.MALFORMED, f"{what} is not valid base64") from None
 
 
-def _check_body_digest(fields: dict[str, list[str]], covered: set[str], body: bytes | None):
+def _check_body_digest(fields: _Fields, covered: set[str], body: bytes | None) -> None:
     """A signed digest header must hold a SHA-256/512 digest of the body (None counts as no
     body); any other digest header present must agree with the body too."""
-    signed = {
-        name: fields[name] for name in covered & {"digest", "content-digest"} if name in fields
-    }
+    signed = [name for name in ("digest", "content-digest") if name in covered]
     if not signed:
         return
-    if not (check_digest(signed, body or b"") and check_digest(fields, body or b"")):
+    unsigned = [name for name in ("digest", "content-digest") if name not in covered]
+    try:
+        claims = _digest_claims(fields, signed)
+        matches = bool(claims) and _digests_match(
+            claims + _digest_claims(fields, unsigned), body or b""
+        )
+    except SignatureError:
+        matches = False
+    if not matches:
         raise SignatureError(
             Reason.DIGEST_MISMATCH,
             "the body does not match its signed Digest/Content-Digest (SHA-256 or SHA-512)",
@@ -273,9 +301,7 @@ def load_public_key(pem: str) -> PublicKey:
         key = serialization.load_pem_public_key(pem.encode("ascii"))
     except (ValueError, TypeError, UnicodeError, UnsupportedAlgorithm):
         raise SignatureError(Reason.BAD_KEY, "the public key is not a usable PEM key") from None
-    if not isinstance(key, PublicKey):
-        raise SignatureError(Reason.BAD_KEY, f"{type(key).__name__} keys are not supported")
-    return key
+    return _usable_public_key(key)
 
 
 @lru_cache(maxsize=64)
@@ -292,13 +318,17 @@ def load_private_key(pem: str) -> PrivateKey:
 
 def _as_public_key(key: str | bytes | PublicKey) -> PublicKey:
     """PEM text (str or bytes) or a key object; bytes are PEM, never an HMAC secret."""
-    if isinstance(key, bytes):
-        key = key.decode("ascii", errors="replace")
     if isinstance(key, str):
-        key = load_public_key(key)
+        return load_public_key(key)  # checked once, then cached
+    if isinstance(key, bytes):
+        return load_public_key(key.decode("ascii", errors="replace"))
+    return _usable_public_key(key)
+
+
+def _usable_public_key(key: Any) -> PublicKey:
     if not isinstance(key, PublicKey):
-        raise SignatureError(Reason.BAD_KEY, f"{type(key).__name__} is not a public key")
-    if isinstance(key, rsa.RSAPublicKey) and not MIN_RSA_BITS <= key.key_size <= MAX_RSA_BITS:
+        raise SignatureError(Reason.BAD_KEY, f"{type(key).__name__} is not a supported public key")
+    if _family(type(key)) == "RSA" and not MIN_RSA_BITS <= key.key_size <= MAX_RSA_BITS:
         raise SignatureError(Reason.BAD_KEY, f"RSA keys of {key.key_size} bits are refused")
     return key
 
@@ -310,14 +340,22 @@ def _resolve_public_key(key_id: str, get_public_key: KeyLookup) -> PublicKey:
     return _as_public_key(found)
 
 
-def _key_kind(key: Any) -> str:
-    if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
+@lru_cache(maxsize=64)
+def _family(cls: type) -> str:
+    """RSA, EC, Ed25519, secret, or the class name; by class, because isinstance against the
+    key ABCs costs a microsecond each time."""
+    if issubclass(cls, rsa.RSAPublicKey | rsa.RSAPrivateKey):
         return "RSA"
-    if isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
-        return f"EC {key.curve.name}"
-    if isinstance(key, ed25519.Ed25519PublicKey | ed25519.Ed25519PrivateKey):
+    if issubclass(cls, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
+        return "EC"
+    if issubclass(cls, ed25519.Ed25519PublicKey | ed25519.Ed25519PrivateKey):
         return "Ed25519"
-    return "shared secret" if isinstance(key, bytes) else type(key).__name__
+    return "secret" if issubclass(cls, bytes) else cls.__name__
+
+
+def _key_kind(key: Any) -> str:
+    family = _family(type(key))
+    return f"EC {key.curve.name}" if family == "EC" else family
 
 
 # --- signature algorithms ------------------------------------------------------------------
@@ -332,16 +370,12 @@ class _Algorithm:
     sign: Callable[[Any, bytes], bytes]
 
 
-def _is_rsa(key: Any) -> bool:
-    return isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey)
+def _is_family(family: str) -> Callable[[Any], bool]:
+    return lambda key: _family(type(key)) == family
 
 
 def _is_curve(curve: str) -> Callable[[Any], bool]:
-    def fits(key: Any) -> bool:
-        keys = ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey
-        return isinstance(key, keys) and key.curve.name == curve
-
-    return fits
+    return lambda key: _family(type(key)) == "EC" and key.curve.name == curve
 
 
 def _ecdsa(size: int, digest: type[hashes.HashAlgorithm]) -> tuple[Callable, Callable]:
@@ -367,24 +401,24 @@ def _hmac_verify(secret: bytes, signature: bytes, message: bytes) -> None:
 
 _ALGORITHMS: dict[str, _Algorithm] = {
     "rsa-v1_5-sha256": _Algorithm(
-        _is_rsa,
+        _is_family("RSA"),
         lambda k, s, m: k.verify(s, m, padding.PKCS1v15(), hashes.SHA256()),
         lambda k, m: k.sign(m, padding.PKCS1v15(), hashes.SHA256()),
     ),
     "rsa-pss-sha512": _Algorithm(
-        _is_rsa,
+        _is_family("RSA"),
         lambda k, s, m: k.verify(s, m, _PSS, hashes.SHA512()),
         lambda k, m: k.sign(m, _PSS, hashes.SHA512()),
     ),
     "ecdsa-p256-sha256": _Algorithm(_is_curve("secp256r1"), *_ecdsa(32, hashes.SHA256)),
     "ecdsa-p384-sha384": _Algorithm(_is_curve("secp384r1"), *_ecdsa(48, hashes.SHA384)),
     "ed25519": _Algorithm(
-        lambda k: isinstance(k, ed25519.Ed25519PublicKey | ed25519.Ed25519PrivateKey),
+        _is_family("Ed25519"),
         lambda k, s, m: k.verify(s, m),
         lambda k, m: k.sign(m),
     ),
     "hmac-sha256": _Algorithm(
-        lambda k: isinstance(k, bytes),
+        _is_family("secret"),
         _hmac_verify,
         lambda k, m: hmac.new(k, m, hashlib.sha256).digest(),
     ),
@@ -436,9 +470,23 @@ def _http_date(now: datetime) -> str:
     return format_datetime(now.astimezone(UTC), usegmt=True)
 
 
+_IMF_FIXDATE = re.compile(r"[A-Z][a-z]{2}, (\d\d) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d) GMT")
+_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun"), 1)}
+_MONTHS |= {m: i for i, m in enumerate(("Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 7)}
+
+
 def _parse_http_date(value: str | None) -> datetime:
     if value is None:
         raise SignatureError(Reason.MISSING_HEADER, "the Date header is missing")
+    fixdate = _IMF_FIXDATE.fullmatch(value)  # the one format senders use: fast path
+    if fixdate and fixdate.group(2) in _MONTHS:
+        day, month, year, hour, minute, second = fixdate.groups()
+        try:
+            return datetime(
+                int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=UTC
+            )
+        except ValueError:
+            raise SignatureError(Reason.BAD_DATE, f"impossible Date {_shown(value)}") from None
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -472,7 +520,7 @@ def _check_expires(moment: datetime, now: datetime, ahead: timedelta) -> None:
 
 _CAVAGE_PARAM = re.compile(
     r"[ \t]*([A-Za-z][A-Za-z0-9_.-]*)[ \t]*=[ \t]*"  # name =
-    r'(?:"((?:[ !#-\[\]-~]|\\[ -~])*)"|([!#-+\--~]+))[ \t]*'  # "quoted" or bare value
+    r'(?:"([ !#-\[\]-~]*(?:\\[ -~][ !#-\[\]-~]*)*)"|([!#-+\--~]+))[ \t]*'  # "quoted" or bare
 )
 _QUOTED_PAIR = re.compile(r"\\(.)")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+")
@@ -516,7 +564,9 @@ def _cavage_pairs(value: str) -> dict[str, str]:
         if match is None:
             raise SignatureError(Reason.MALFORMED, f"unreadable parameter at character {position}")
         name, quoted, bare = match.groups()
-        pairs[name.lower()] = _QUOTED_PAIR.sub(r"\1", quoted) if quoted is not None else bare
+        if quoted is not None and "\\" in quoted:
+            quoted = _QUOTED_PAIR.sub(r"\1", quoted)
+        pairs[name.lower()] = quoted if quoted is not None else bare
         position = match.end()
         if position < end and value[position] != ",":
             raise SignatureError(Reason.MALFORMED, f"expected ',' at character {position}")
@@ -651,7 +701,7 @@ def check_signature(
     key = _as_public_key(public_key)
     data = message.encode("utf-8") if isinstance(message, str) else message
     scheme = "rsa-v1_5-sha256"
-    if name == "hs2019" and not _is_rsa(key):
+    if name == "hs2019" and _family(type(key)) != "RSA":
         if not _ALGORITHMS["ed25519"].fits(key):
             raise SignatureError(Reason.UNSUPPORTED, f"hs2019 with a {_key_kind(key)} key")
         scheme = "ed25519"
