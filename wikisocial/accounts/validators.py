@@ -17,7 +17,8 @@ RESERVED_USERNAMES = frozenset(
     auth autoconfig autodiscover blog blogs bookmarks calendar conduct contact dev directory
     docs domain email events explore favicon federated feed feeds follow followers following
     ftp g groups health help home hostmaster imap inbox info instance join local localhost
-    login logout mail mailer-daemon manifest me media mod moderation moderator moderators news no_reply noc
+    login logout mail mailer-daemon manifest me media mod moderation moderator moderators news
+    no_reply noc
     nodeinfo noreply notifications null oauth outbox owner pop postmaster privacy public
     register relay root rss rules search security settings signup smtp staff static status
     statuses support sysadmin system tag tags team terms timeline undefined user username users
