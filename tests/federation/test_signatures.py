@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -182,8 +183,7 @@ C3_DATE_TO_CREATED = timedelta(days=160)
 
 
 def cavage_now(message: Message) -> datetime:
-    date = next(value for name, value in message.headers if name == "Date")
-    return datetime.strptime(date, "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC)
+    return parsedate_to_datetime(next(value for name, value in message.headers if name == "Date"))
 
 
 @needs_fixtures
@@ -835,6 +835,29 @@ def test_hs2019_with_created_and_expires(rsa_key, keys):
     refused(Reason.IN_FUTURE, verify, headers, keys, now=NOW - timedelta(minutes=10))
 
 
+def test_hs2019_with_an_ed25519_key():
+    key = ed25519.Ed25519PrivateKey.generate()
+    headers = {"Host": "wiki.social", "Date": "Sat, 21 Nov 2026 12:00:00 GMT"}
+    headers["Digest"] = digest_header(BODY)
+    names = ["(request-target)", "host", "date", "digest"]
+    text = signing_string("POST", PATH, headers, {"headers": names}).encode()
+    signature = base64.b64encode(key.sign(text)).decode()
+    headers["Signature"] = f'keyId="{KEY_ID}",algorithm="hs2019",headers="{" ".join(names)}",'
+    headers["Signature"] += f'signature="{signature}"'
+    assert verify(headers, {KEY_ID: public_pem(key)}).algorithm == "ed25519"
+    rsa_labelled = headers | {"Signature": headers["Signature"].replace("hs2019", "rsa-sha256")}
+    refused(Reason.BAD_KEY, verify, rsa_labelled, {KEY_ID: public_pem(key)})
+
+
+def test_works_with_django_request_headers(rsa_key, keys):
+    from django.http.request import HttpHeaders
+
+    signed_headers = signed(rsa_key)
+    meta = {"CONTENT_TYPE": signed_headers.pop("Content-Type")}
+    meta |= {"HTTP_" + name.upper(): value for name, value in signed_headers.items()}
+    verify(HttpHeaders(meta), keys)
+
+
 def test_authorization_signature_header_is_read(rsa_key, keys):
     headers = signed(rsa_key)
     headers["Authorization"] = "Signature " + headers.pop("Signature")
@@ -1142,9 +1165,18 @@ def test_rfc9421_round_trip(make_key, algorithm, with_alg):
     url = "https://wiki.social/users/bob/inbox?q=caf%C3%A9&a+b=%7E1"
     headers = [("Content-Type", "application/activity+json"), ("Accept", "a/b"), ("Accept", "c/d")]
     added = sign_rfc9421(
-        "POST", url, headers, BODY, KEY_ID, key, algorithm=algorithm, components=COMPONENTS,
-        now=NOW, nonce="n-1", include_alg=with_alg,
-    )  # fmt: skip
+        "POST",
+        url,
+        headers,
+        BODY,
+        KEY_ID,
+        key,
+        algorithm=algorithm,
+        components=COMPONENTS,
+        now=NOW,
+        nonce="n-1",
+        include_alg=with_alg,
+    )
     assert set(added) == {"Content-Digest", "Signature-Input", "Signature"}
     signed_headers = [*headers, *added.items()]
     result = verify_rfc9421(
@@ -1249,6 +1281,23 @@ def test_rfc9421_default_coverage(rsa_key, keys, components, missing):
         Reason.INSUFFICIENT_COVERAGE, verify_rfc9421, "POST", URL, headers, BODY, keys.get, now=NOW
     )
     assert missing in str(error)
+
+
+def test_rfc9421_a_signed_digest_member_we_cannot_check_does_not_bind_the_body(rsa_key, keys):
+    forged = b'{"type": "Delete"}'
+    digest = f"md5=:AAAAAAAAAAAAAAAAAAAAAA==:, {content_digest_header(forged)}"
+    components = ["@method", "@target-uri", '"content-digest";key="md5"']
+    headers = [("Content-Digest", digest)]
+    headers += sign_rfc9421(
+        "POST", URL, headers, forged, KEY_ID, rsa_key, components=components, now=NOW
+    ).items()
+    refused(Reason.DIGEST_MISMATCH, verify_rfc9421, "POST", URL, headers, forged, keys.get, now=NOW)
+    components[2] = '"content-digest";key="sha-256"'
+    headers = [("Content-Digest", digest)]
+    headers += sign_rfc9421(
+        "POST", URL, headers, forged, KEY_ID, rsa_key, components=components, now=NOW
+    ).items()
+    verify_rfc9421("POST", URL, headers, forged, keys.get, now=NOW)
 
 
 def test_rfc9421_authority_and_path_cover_the_target(rsa_key, keys):

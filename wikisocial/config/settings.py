@@ -213,3 +213,7 @@ POST_LIMITS = {
     "post_rate": (300, 3 * 3600),  # posts per account per 3 hours (Mastodon's API limit)
     "upload_rate": (30, 30 * 60),  # uploads per account per 30 minutes
 }
+
+# Outbound HTTP (federation): see core/http.py. WIKISOCIAL_DEV_FEDERATION=1 allows http:// and
+# loopback/private addresses, for instances side by side on one machine (never in production).
+DEV_FEDERATION = env.get_bool("WIKISOCIAL_DEV_FEDERATION")

@@ -237,9 +237,13 @@ def _digest_claims(fields: _Fields, names: Iterable[str]) -> list[tuple[str, byt
 
 
 def _digests_match(claims: list[tuple[str, bytes]], body: bytes) -> bool:
-    computed = {name: _DIGESTS[name](body).digest() for name in {name for name, _ in claims}}
-    results = [hmac.compare_digest(computed[name], digest) for name, digest in claims]
-    return all(results)
+    computed: dict[str, bytes] = {}
+    for name, digest in claims:
+        if name not in computed:
+            computed[name] = _DIGESTS[name](body).digest()
+        if not hmac.compare_digest(computed[name], digest):
+            return False
+    return True
 
 
 def _legacy_digest_claims(value: str) -> list[tuple[str, bytes]]:
@@ -265,23 +269,28 @@ def _content_digest_claims(value: str) -> list[tuple[str, bytes]]:
 
 def _b64decode(text: str, what: str) -> bytes:
     try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+        return base64.b64decode(
+            text + "=" * (-len(text) % 4) if len(text) % 4 else text, validate=True
+        )
     except (binascii.Error, ValueError):
         raise SignatureError(Reason.MALFORMED, f"{what} is not valid base64") from None
 
 
-def _check_body_digest(fields: _Fields, covered: set[str], body: bytes | None) -> None:
+def _check_body_digest(
+    fields: _Fields, covered: set[str], body: bytes | None, members: set[str] | None = None
+) -> None:
     """A signed digest header must hold a SHA-256/512 digest of the body (None counts as no
-    body); any other digest header present must agree with the body too."""
-    signed = [name for name in ("digest", "content-digest") if name in covered]
-    if not signed:
+    body), and every digest header present must agree with the body. `members`: when only some
+    Content-Digest members are signed (RFC 9421 `;key`), only those count as signed."""
+    if not covered & {"digest", "content-digest"}:
         return
-    unsigned = [name for name in ("digest", "content-digest") if name not in covered]
     try:
-        claims = _digest_claims(fields, signed)
-        matches = bool(claims) and _digests_match(
-            claims + _digest_claims(fields, unsigned), body or b""
-        )
+        legacy = _digest_claims(fields, ["digest"])
+        content = _digest_claims(fields, ["content-digest"])
+        signed = legacy if "digest" in covered else []
+        if "content-digest" in covered:
+            signed += [c for c in content if members is None or c[0] in members]
+        matches = bool(signed) and _digests_match(legacy + content, body or b"")
     except SignatureError:
         matches = False
     if not matches:
@@ -361,6 +370,8 @@ def _key_kind(key: Any) -> str:
 # --- signature algorithms ------------------------------------------------------------------
 
 _PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA512()), salt_length=64)
+_PKCS1 = padding.PKCS1v15()  # padding and hash objects are stateless: made once
+_SHA256, _SHA512 = hashes.SHA256(), hashes.SHA512()
 
 
 @dataclass(frozen=True)
@@ -402,13 +413,13 @@ def _hmac_verify(secret: bytes, signature: bytes, message: bytes) -> None:
 _ALGORITHMS: dict[str, _Algorithm] = {
     "rsa-v1_5-sha256": _Algorithm(
         _is_family("RSA"),
-        lambda k, s, m: k.verify(s, m, padding.PKCS1v15(), hashes.SHA256()),
-        lambda k, m: k.sign(m, padding.PKCS1v15(), hashes.SHA256()),
+        lambda k, s, m: k.verify(s, m, _PKCS1, _SHA256),
+        lambda k, m: k.sign(m, _PKCS1, _SHA256),
     ),
     "rsa-pss-sha512": _Algorithm(
         _is_family("RSA"),
-        lambda k, s, m: k.verify(s, m, _PSS, hashes.SHA512()),
-        lambda k, m: k.sign(m, _PSS, hashes.SHA512()),
+        lambda k, s, m: k.verify(s, m, _PSS, _SHA512),
+        lambda k, m: k.sign(m, _PSS, _SHA512),
     ),
     "ecdsa-p256-sha256": _Algorithm(_is_curve("secp256r1"), *_ecdsa(32, hashes.SHA256)),
     "ecdsa-p384-sha384": _Algorithm(_is_curve("secp384r1"), *_ecdsa(48, hashes.SHA384)),
@@ -525,6 +536,7 @@ _CAVAGE_PARAM = re.compile(
 _QUOTED_PAIR = re.compile(r"\\(.)")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+")
 _PSEUDO_HEADERS = {"(request-target)", "(created)", "(expires)"}
+_USUAL_NAMES = _PSEUDO_HEADERS | {"host", "date", "digest", "content-digest", "content-type"}
 _INTEGER = re.compile(r"[0-9]{1,15}")
 _DECIMAL = re.compile(r"[0-9]{1,15}(\.[0-9]{1,9})?")
 
@@ -589,7 +601,7 @@ def _signed_header_names(value: str | None, algorithm: str | None) -> list[str]:
     if not names:
         raise SignatureError(Reason.MALFORMED, "the headers parameter is empty")
     for name in names:
-        if name not in _PSEUDO_HEADERS and not _HEADER_NAME.fullmatch(name):
+        if name not in _USUAL_NAMES and not _HEADER_NAME.fullmatch(name):
             raise SignatureError(Reason.MALFORMED, f"{_shown(name)} is not a header name")
     return names
 
@@ -675,7 +687,7 @@ def sign_request(
     merged = fields | {name.lower(): [value] for name, value in added.items()}
     params = {"headers": names, "algorithm": "rsa-sha256"}
     text = signing_string(method, _request_target(parts), merged, params)
-    signature = key.sign(text.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
+    signature = key.sign(text.encode("utf-8"), _PKCS1, _SHA256)
     added["Signature"] = (
         f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(names)}",'
         f'signature="{base64.b64encode(signature).decode("ascii")}"'
@@ -697,9 +709,12 @@ def check_signature(
     RSASSA-PKCS1-v1_5/SHA-256 for RSA (as Mastodon and GoToSocial do), Ed25519 for Ed25519.
     Returns the scheme used; raises `SignatureError`.
     """
-    name = _cavage_algorithm(params)
-    key = _as_public_key(public_key)
     data = message.encode("utf-8") if isinstance(message, str) else message
+    return _check_cavage_signature(params, data, _as_public_key(public_key))
+
+
+def _check_cavage_signature(params: Mapping[str, Any], data: bytes, key: PublicKey) -> str:
+    name = _cavage_algorithm(params)
     scheme = "rsa-v1_5-sha256"
     if name == "hs2019" and _family(type(key)) != "RSA":
         if not _ALGORITHMS["ed25519"].fits(key):
@@ -747,7 +762,7 @@ def verify_request(
     created, expires = _check_cavage_times(params, fields, _now(now), max_skew, max_future)
     _check_body_digest(fields, covered, body)
     key = _resolve_public_key(params["keyId"], get_public_key)
-    algorithm = check_signature(params, message, key)
+    algorithm = _check_cavage_signature(params, message.encode("utf-8"), key)
     return VerifiedSignature(
         key_id=params["keyId"],
         algorithm=algorithm,
@@ -813,7 +828,7 @@ class _Token(str):
 
 _SF_KEY = re.compile(r"[a-z*][a-z0-9_.*-]*")
 _SF_TOKEN = re.compile(r"[A-Za-z*][!#$%&'*+.^_`|~0-9A-Za-z:/-]*")
-_SF_STRING = re.compile(r'"((?:[ !#-\[\]-~]|\\["\\])*)"')
+_SF_STRING = re.compile(r'"([ !#-\[\]-~]*(?:\\["\\][ !#-\[\]-~]*)*)"')
 _SF_BYTES = re.compile(r":([A-Za-z0-9+/=]*):")
 _SF_NUMBER = re.compile(r"-?([0-9]+)(?:\.([0-9]+))?")
 _SF_ESCAPE = re.compile(r"\\([\"\\])")
@@ -922,7 +937,8 @@ class _SF:
         if first and first in "-0123456789":
             return self.number()
         if first == '"':
-            return _SF_ESCAPE.sub(r"\1", self.match(_SF_STRING, "a string").group(1))
+            text = self.match(_SF_STRING, "a string").group(1)
+            return _SF_ESCAPE.sub(r"\1", text) if "\\" in text else text
         if first == ":":
             return _b64decode_sf(self.match(_SF_BYTES, "a byte sequence").group(1), self)
         if first == "?":
@@ -1160,13 +1176,14 @@ def _covered_components(label: str, member: Item) -> list[tuple[str, dict[str, A
         raise SignatureError(Reason.MALFORMED, f"Signature-Input {label} is not an inner list")
     if len(items) > MAX_COMPONENTS:
         raise SignatureError(Reason.MALFORMED, f"Signature-Input {label} covers too much")
-    seen: set[str] = set()
+    seen: set[tuple] = set()
     for name, params in items:
         if not isinstance(name, str) or isinstance(name, _Token) or name != name.lower():
             raise SignatureError(Reason.MALFORMED, "component names are lower-case strings")
-        identifier = _ser_member((name, params))
+        identifier = (name, *params.items())
         if name == "@signature-params" or identifier in seen:
-            raise SignatureError(Reason.MALFORMED, f"component {identifier} is not allowed here")
+            shown = _ser_member((name, params))
+            raise SignatureError(Reason.MALFORMED, f"component {shown} is repeated or reserved")
         seen.add(identifier)
     return items
 
@@ -1300,7 +1317,7 @@ def _verify_one(
     created, expires = _check_rfc9421_times(params, covered, message.fields, rules)
     base = _signature_base(message, member)
     if rules.check_body:
-        _check_body_digest(message.fields, covered, body)
+        _check_body_digest(message.fields, covered, body, _signed_digest_members(components))
     key, names = _rfc9421_key(key_id, alg, rules)
     used = _verify_first(names, key, sig[0], base.encode("utf-8"))
     return VerifiedSignature(
@@ -1313,6 +1330,17 @@ def _verify_one(
         label=label,
         nonce=params.get("nonce") if isinstance(params.get("nonce"), str) else None,
     )
+
+
+def _signed_digest_members(components: list[tuple[str, dict[str, Any]]]) -> set[str] | None:
+    """The Content-Digest members covered with `;key`, or None when the whole field is."""
+    members = set()
+    for name, params in components:
+        if name == "content-digest":
+            if "key" not in params:
+                return None
+            members.add(params["key"])
+    return members
 
 
 def _rfc9421_key_params(params: dict[str, Any]) -> tuple[str, str | None]:
