@@ -537,6 +537,7 @@ def _drip(server: _Server, head: bytes, tail: bytes) -> Route:
             if server.release.wait(0.3):
                 return
             handler.wfile.write(bytes([byte]))
+        server.release.wait(10)
 
     return drip
 
@@ -547,6 +548,7 @@ def _drip(server: _Server, head: bytes, tail: bytes) -> Route:
         "hang",  # reads the request, never answers
         "drip_body",  # answers, then sends the body a byte every 0.3 s
         "drip_headers",  # sends the headers a byte every 0.3 s
+        "drip_then_hang",  # a byte at 0.6 s, then nothing: that read must not get a fresh 1 s
     ],
 )
 def test_the_deadline_is_total_not_per_read(dev, server, base, route):
@@ -554,6 +556,7 @@ def test_the_deadline_is_total_not_per_read(dev, server, base, route):
         "hang": _hang(server),
         "drip_body": _drip(server, b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n", b"x" * 40),
         "drip_headers": _drip(server, b"HTTP/1.1 200 OK\r\n", b"X-Slow: " + b"a" * 40),
+        "drip_then_hang": _drip(server, b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n", b"xx"),
     }
     server.routes["/slow"] = routes[route]
     started = time.monotonic()

@@ -228,7 +228,7 @@ class _PinnedBackend(httpcore.NetworkBackend):
         for ip in self._addresses:  # in the resolver's order; next one if refused/unreachable
             left = _time_left(self._deadline, timeout)
             try:
-                stream = self._sync.connect_tcp(str(ip), port, left, local_address, socket_options)
+                stream = self._sync.connect_tcp(host, port, left, local_address, socket_options)
             except httpcore.ConnectError as exc:
                 error = exc
                 continue
