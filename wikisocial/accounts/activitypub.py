@@ -30,6 +30,7 @@ def actor_to_ap(account: Account) -> dict:
         "followers": absolute(reverse("web:followers", kwargs={"username": account.username})),
         "following": absolute(reverse("web:following", kwargs={"username": account.username})),
         "featured": f"{me}/featured",
+        "endpoints": {"sharedInbox": absolute(reverse("federation:shared-inbox"))},
         "manuallyApprovesFollowers": account.locked,
         "discoverable": True,
         "indexable": True,

@@ -186,6 +186,13 @@ class Account(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Remote actors: their ActivityPub id, profile page and inboxes (empty for local accounts,
+    # whose URLs are derived from the username).
+    uri = models.CharField(max_length=500, blank=True, default="", db_index=True)
+    remote_url = models.CharField(max_length=500, blank=True, default="")
+    inbox_url = models.CharField(max_length=500, blank=True, default="")
+    shared_inbox_url = models.CharField(max_length=500, blank=True, default="")
+    fetched_at = models.DateTimeField(null=True, blank=True)
 
     objects = AccountQuerySet.as_manager()
 

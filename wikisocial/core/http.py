@@ -199,7 +199,9 @@ class _DeadlineStream(httpcore.NetworkStream):
         timeout: float | None = None,
     ) -> httpcore.NetworkStream:
         left = _time_left(self._deadline, timeout)
-        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, left), self._deadline)
+        return _DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, left), self._deadline
+        )
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
@@ -228,7 +230,7 @@ class _PinnedBackend(httpcore.NetworkBackend):
         for ip in self._addresses:  # in the resolver's order; next one if refused/unreachable
             left = _time_left(self._deadline, timeout)
             try:
-                stream = self._sync.connect_tcp(host, port, left, local_address, socket_options)
+                stream = self._sync.connect_tcp(str(ip), port, left, local_address, socket_options)
             except httpcore.ConnectError as exc:
                 error = exc
                 continue
@@ -282,9 +284,12 @@ class _PinnedTransport(httpx.BaseTransport):
             target=request.url.raw_path,
         )
         core_request = httpcore.Request(
-            request.method, url, headers=request.headers.raw, content=request.stream,
+            request.method,
+            url,
+            headers=request.headers.raw,
+            content=request.stream,
             extensions=request.extensions,
-        )  # fmt: skip
+        )
         with _network_errors():
             core_response = self._pool.handle_request(core_request)
         return httpx.Response(
@@ -325,7 +330,8 @@ def _hop_headers(
 
 def _check_declared_length(response: httpx.Response, max_bytes: int) -> None:
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    has_body = response.request.method != "HEAD"  # a HEAD answer declares the GET's length
+    if has_body and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError("too_large", f"body of {declared} bytes is over {max_bytes}")
     encoding = response.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
@@ -354,10 +360,8 @@ def _hop(
     host = url.raw_host.decode("ascii")
     backend = _PinnedBackend(host, _checked_addresses(host, _port(url), dev), deadline)
     limits = httpx.Timeout(_time_left(deadline))
-    with (
-        httpx.Client(transport=_PinnedTransport(backend), trust_env=False, timeout=limits) as client,
-        client.stream(method, url, headers=headers, content=content) as response,
-    ):
+    client = httpx.Client(transport=_PinnedTransport(backend), trust_env=False, timeout=limits)
+    with client, client.stream(method, url, headers=headers, content=content) as response:
         _check_declared_length(response, max_bytes)
         body = _read_capped(response, max_bytes)
     return Response(response.status_code, response.headers, str(url), body)
@@ -408,7 +412,9 @@ def is_activitypub_content_type(value: str) -> bool:
     if media_type == "application/activity+json":
         return True
     profile = _media_param(params, "profile")
-    return media_type == "application/ld+json" and (profile is None or AS_CONTEXT in profile.split())
+    return media_type == "application/ld+json" and (
+        profile is None or AS_CONTEXT in profile.split()
+    )
 
 
 def _origin_case_folded(url: str) -> str:
@@ -440,7 +446,9 @@ def fetch_activitypub(url: str, *, signer: Signer | None = None) -> dict[str, An
     response = safe_request("GET", url, headers={"Accept": ACTIVITYPUB_ACCEPT}, signer=signer)
     if response.status != 200:
         raise FetchError(
-            "http_status", f"{response.final_url} answered {response.status}", status=response.status
+            "http_status",
+            f"{response.final_url} answered {response.status}",
+            status=response.status,
         )
     content_type = response.headers.get("content-type", "")
     if not is_activitypub_content_type(content_type):

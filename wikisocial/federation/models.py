@@ -30,3 +30,34 @@ class ActorKey(models.Model):
 
     def __str__(self) -> str:
         return f"key of {self.account or 'the instance actor'}"
+
+
+class RemoteKey(models.Model):
+    """A remote actor's public key, found through the keyId of a signature."""
+
+    key_id = models.CharField(max_length=500, unique=True)
+    owner = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="remote_keys")
+    public_key_pem = models.TextField()
+    fetched_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.key_id
+
+
+class InboxItem(models.Model):
+    """An activity received in an inbox, kept until it is processed: its signature was checked
+    before it was stored, and its id makes a replay a no-op."""
+
+    activity_id = models.CharField(max_length=500, unique=True)
+    activity_type = models.CharField(max_length=100)
+    actor_uri = models.CharField(max_length=500)
+    document = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["processed_at", "id"], name="inbox_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.activity_type} {self.activity_id}"

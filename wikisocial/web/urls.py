@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from wikisocial.federation import inbox
 from wikisocial.web.views import notifications, pages, posts, social, timelines
 
 app_name = "web"
@@ -70,6 +71,7 @@ urlpatterns = [
     path("@<username:username>/media", timelines.profile, {"tab": "media"}, name="profile-media"),
     path("@<username:username>/wall", timelines.wall, name="wall"),
     path("@<username:username>/outbox", timelines.outbox, name="outbox"),
+    path("@<username:username>/inbox", inbox.inbox, name="inbox"),
     path("@<username:username>/featured", timelines.featured, name="featured"),
     path(
         "@<username:username>/followers",

@@ -1,0 +1,129 @@
+"""The inbox door: every activity is checked before it is kept.
+
+In order: the size (refused before reading), the JSON, the HTTP signature (over the body's
+digest, Host, date and request target; an unknown key makes us fetch its actor once), the
+activity's actor (it must be the key's owner) and its id (same origin as the actor). Only then
+is it stored, once per id, and processed by a background task; the sender gets 202.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from wikisocial.federation.actors import fetch_key, host_of, key_owner, known_key
+from wikisocial.federation.models import InboxItem
+from wikisocial.federation.signatures import SignatureError, UnknownKeyError, verify_any
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 1_000_000  # bytes; Mastodon accepts about as much
+
+
+class Refused(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def _body(request: HttpRequest) -> bytes:
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BODY:
+        raise Refused(413, f"body of {declared} bytes is over the limit")
+    body = request.body
+    if len(body) > MAX_BODY:
+        raise Refused(413, "body over the limit")
+    return body
+
+
+def _activity(body: bytes) -> dict:
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:  # also refuses nesting deeper than orjson's limit
+        raise Refused(400, f"not JSON: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("type"), str):
+        raise Refused(400, "not an activity (a JSON object with a type)")
+    return document
+
+
+def _verified_key(request: HttpRequest, body: bytes) -> str:
+    headers = dict(request.headers)
+    url = request.build_absolute_uri()
+    try:
+        try:
+            verified = verify_any(request.method, url, headers, body, known_key)
+        except UnknownKeyError as unknown:
+            if fetch_key(unknown.key_id) is None:
+                reason = f"unknown key {unknown.key_id}, and its actor could not be fetched"
+                raise Refused(401, reason) from None
+            verified = verify_any(request.method, url, headers, body, known_key)
+    except SignatureError as exc:
+        raise Refused(401, f"signature refused: {exc}") from None
+    return verified.key_id
+
+
+def _actor_id(activity: dict) -> str:
+    actor = activity.get("actor")
+    if isinstance(actor, dict):
+        actor = actor.get("id")
+    if not isinstance(actor, str):
+        raise Refused(400, "the activity has no actor")
+    return actor
+
+
+def check(request: HttpRequest) -> tuple[dict, str]:
+    """The activity and its actor's id, or Refused with a status and the reason."""
+    body = _body(request)
+    activity = _activity(body)
+    key_id = _verified_key(request, body)
+    owner = key_owner(key_id)
+    actor_id = _actor_id(activity)
+    if owner is None or owner.uri != actor_id:
+        raise Refused(401, f"signed by {key_id}, but the activity's actor is {actor_id}")
+    activity_id = activity.get("id")
+    if not isinstance(activity_id, str) or host_of(activity_id) != host_of(actor_id):
+        raise Refused(400, "the activity's id is missing or on another origin than its actor")
+    return activity, actor_id
+
+
+def _local_account_exists(username: str) -> bool:
+    from wikisocial.accounts.models import Account
+
+    return Account.objects.visible_to(None).local().filter(username__iexact=username).exists()
+
+
+@csrf_exempt
+@require_POST
+def inbox(request: HttpRequest, username: str | None = None) -> HttpResponse:
+    """Personal inboxes (/@name/inbox) and the shared inbox (/inbox) take the same path."""
+    from wikisocial.federation.tasks import process_inbox_item
+
+    if username is not None and not _local_account_exists(username):
+        return JsonResponse({"error": "no such account"}, status=404)
+    try:
+        activity, actor_id = check(request)
+    except Refused as refused:
+        logger.info("inbox refused (%d): %s", refused.status, refused.reason)
+        return JsonResponse({"error": refused.reason}, status=refused.status)
+    try:
+        with transaction.atomic():
+            item = InboxItem.objects.create(
+                activity_id=activity["id"],
+                activity_type=activity["type"][:100],
+                actor_uri=actor_id,
+                document=activity,
+            )
+    except IntegrityError:
+        logger.info("inbox: %s seen before, nothing more to do", activity["id"])
+        return HttpResponse(status=202)
+    transaction.on_commit(lambda: process_inbox_item.enqueue(item.pk))
+    return HttpResponse(status=202)
