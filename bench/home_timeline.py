@@ -119,10 +119,10 @@ def build(args) -> dict:
     # The readers' materialised feeds, as the fan-out task would have written them.
     for owner, followees in ((reader, active), (quiet_reader, quiet)):
         with connection.cursor() as cur:
-            placeholders = ",".join(["%s"] * len(followees))
+            params = ",".join(["%s"] * len(followees))
             cur.execute(
                 f"INSERT INTO timelines_feedentry (owner_id, post_id, author_id) "
-                f"SELECT %s, id, author_id FROM posts_post WHERE author_id IN ({placeholders})",
+                f"SELECT %s, id, author_id FROM posts_post WHERE author_id IN ({params})",
                 [owner, *followees],
             )
     feed_rows = FeedEntry.objects.count()
