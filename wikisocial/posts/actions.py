@@ -464,7 +464,7 @@ def boost(account: Account, post: Post, visibility: str = Visibility.PUBLIC) -> 
     original = post.boost_of if post.is_boost else post
     if not Post.objects.visible_to(account).filter(pk=original.pk).exists():
         raise PermissionDenied
-    if original.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.LOCAL):
+    if not original.can_be_boosted:
         raise ValidationError(_("Only public posts can be boosted."))
     if visibility not in (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.FOLLOWERS):
         visibility = Visibility.PUBLIC
@@ -537,7 +537,7 @@ def pin(account: Account, post: Post) -> None:
     """Show one's own post at the top of one's profile (at most five)."""
     if post.author_id != account.pk or post.deleted_at or post.is_boost:
         raise PermissionDenied
-    if post.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED):
+    if not post.can_be_pinned:
         raise ValidationError(_("Only public and unlisted posts can be pinned."))
     with transaction.atomic():
         Account.objects.select_for_update().get(pk=account.pk)  # one pin at a time

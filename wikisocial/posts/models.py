@@ -154,8 +154,14 @@ class Post(models.Model):
         return self.boost_of_id is not None
 
     @property
-    def is_reply(self) -> bool:
-        return self.in_reply_to_id is not None or self.in_reply_to_account_id is not None
+    def can_be_boosted(self) -> bool:
+        """Boosts share a post further: only posts already open to all (or to this server)."""
+        return self.visibility in (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.LOCAL)
+
+    @property
+    def can_be_pinned(self) -> bool:
+        """A pinned post is shown on the profile to everyone, so it must be open to all."""
+        return self.visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
 
 
 class PostEdit(models.Model):
