@@ -61,3 +61,61 @@ class InboxItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.activity_type} {self.activity_id}"
+
+
+class Delivery(models.Model):
+    """One signed POST of one activity to one inbox, kept until it is done (federation/delivery.py
+    says how it moves between states). The body is fixed when the row is queued, so a retry sends
+    exactly the same document; (activity_id, inbox_url) is unique, so queuing twice is a no-op."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"  # waiting for next_try_at
+        SENDING = "sending"  # claimed by a worker until lease_until
+        DELIVERED = "delivered"
+        FAILED = "failed"  # refused (4xx) or out of attempts
+        GONE = "gone"  # 410: the inbox no longer exists
+        SKIPPED = "skipped"  # the domain is marked dead
+
+    activity_id = models.CharField(max_length=500)
+    inbox_url = models.CharField(max_length=500)
+    sender = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )  # None: the instance actor
+    body = models.TextField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_try_at = models.DateTimeField()
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["activity_id", "inbox_url"], name="one_delivery"),
+        ]
+        indexes = [models.Index(fields=["state", "next_try_at"], name="delivery_due")]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} → {self.inbox_url} ({self.state})"
+
+
+class DomainHealth(models.Model):
+    """How a remote domain has answered our deliveries: its circuit breaker (open_until) and
+    whether it is dead (no more deliveries are tried). Any answer below 500 clears it."""
+
+    domain = models.CharField(max_length=255, unique=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    first_failure_at = models.DateTimeField(null=True, blank=True)
+    open_until = models.DateTimeField(null=True, blank=True)
+    dead = models.BooleanField(default=False)
+    marked_dead_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "domain health"
+
+    def __str__(self) -> str:
+        return f"{self.domain} ({'dead' if self.dead else self.consecutive_failures})"

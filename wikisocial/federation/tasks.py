@@ -22,3 +22,11 @@ def process_inbox_item(item_id: int) -> None:
     outcome = handle(item)
     InboxItem.objects.filter(pk=item.pk).update(processed_at=timezone.now(), outcome=outcome)
     logger.info("inbox %s %s: %s", item.activity_type, item.activity_id, outcome)
+
+
+@task()
+def send_delivery(delivery_id: int) -> None:
+    """Try one outbound delivery (federation/delivery.py): a no-op unless it is due and free."""
+    from wikisocial.federation.delivery import attempt
+
+    attempt(delivery_id)

@@ -1,0 +1,382 @@
+"""Outbound delivery: one signed POST of an activity to each distinct inbox, kept in the database
+(the Delivery table) until it is done, so a worker that is killed loses nothing.
+
+How a row moves:
+
+- `deliver()` writes it as *pending* in the caller's transaction, with the body serialised once;
+  on commit a `send_delivery` task is queued for it.
+- `attempt()` claims it with one atomic UPDATE (pending and due → *sending*, with a lease), signs
+  and POSTs it, then records the answer, but only while it still holds that lease:
+  2xx → *delivered*; 410 → *gone*; any other status below 500 except 429 → *failed* (never
+  retried); 429, 5xx and no answer (timeout, network error) → *pending* again at
+  now + max(Retry-After, backoff), until MAX_ATTEMPTS (about a week) → *failed*.
+- A delivered row is never claimed again. A worker killed during the POST leaves the row in
+  *sending*; when its lease has expired `deliver_due()` claims it again (the attempt counts). The
+  only duplicate that can happen is a POST that succeeded but whose success was not recorded
+  before the crash: it carries the same activity id, which receivers ignore the second time.
+
+Per domain (DomainHealth): CIRCUIT_THRESHOLD failures in a row (5xx or no answer) open the
+circuit: deliveries there are postponed, not tried, until it closes (5 minutes, doubling up to an
+hour). Failures spanning DEAD_AFTER with no success in between mark the domain dead: rows
+already queued become *skipped*, and `deliver()` writes new ones as *skipped*. Any answer below
+500 clears all of that; a 429 also pauses the domain until its Retry-After.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+import orjson
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from wikisocial.accounts.models import Account
+from wikisocial.core.http import FetchError, Signer, safe_request
+from wikisocial.core.tasks import enqueue_at
+from wikisocial.federation.actors import host_of
+from wikisocial.federation.keys import key_of
+from wikisocial.federation.models import Delivery, DomainHealth
+from wikisocial.federation.signatures import load_private_key, sign_request
+from wikisocial.federation.urls_util import actor_id, instance_actor_id
+
+logger = logging.getLogger(__name__)
+
+State = Delivery.State
+
+TIMEOUT = 10.0  # seconds for one POST, everything included (a dripping server is cut here)
+LEASE = timedelta(minutes=5)  # far longer than one POST: a live worker never loses its lease
+MAX_ATTEMPTS = 16
+BACKOFF_BASE = timedelta(minutes=2)  # 2, 4, 8 … minutes, then daily: 16 attempts ≈ 6.5 days
+BACKOFF_MAX = timedelta(days=1)
+RETRY_AFTER_MAX = timedelta(days=1)
+CIRCUIT_THRESHOLD = 10
+CIRCUIT_BASE = timedelta(minutes=5)
+CIRCUIT_MAX = timedelta(hours=1)
+DEAD_AFTER = timedelta(days=7)
+KEEP_FINISHED = timedelta(days=30)
+SWEEP_GRACE = timedelta(minutes=2)  # rows this overdue lost their task (or it is far behind)
+SWEEP_LIMIT = 1000
+CHUNK = 500
+# Never retried: the URL is refused, or the inbox answered but not readably (trying again could
+# only send the same activity again).
+PERMANENT_ERRORS = frozenset(
+    {"bad_url", "bad_scheme", "blocked_address", "too_large", "bad_encoding"}
+)
+CONTENT_TYPE = "application/activity+json"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the inbox said: a status, or None and an error when there was no answer."""
+
+    status: int | None
+    error: str = ""
+    retry_after: timedelta | None = None
+
+
+# --- queuing ---------------------------------------------------------------------------------
+
+
+def deliver(activity: dict, sender: Account | None, inboxes: Iterable[str]) -> int:
+    """Queue one signed POST of `activity` (a complete JSON-LD document with "@context" and
+    "id") to each distinct inbox URL; None as sender = the instance actor. Rows are written
+    in the caller's transaction; tasks are enqueued on commit. Inboxes on dead domains (kept as
+    rows in state skipped), on our own domain (settings.SITE_URL's host) and duplicates (in
+    this call or queued before for the same activity id) are skipped. Returns how many were
+    queued."""
+    body = orjson.dumps(activity).decode()
+    urls = _targets(inboxes)
+    return sum(_queue(activity["id"], sender, body, chunk) for chunk in _chunks(urls, CHUNK))
+
+
+def _targets(inboxes: Iterable[str]) -> list[str]:
+    own = host_of(settings.SITE_URL)
+    urls = dict.fromkeys(u for u in inboxes if isinstance(u, str) and len(u) <= 500)
+    return [
+        u for u in urls if u.startswith(("https://", "http://")) and host_of(u) not in ("", own)
+    ]
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _queue(activity_id: str, sender: Account | None, body: str, urls: list[str]) -> int:
+    same = Delivery.objects.filter(activity_id=activity_id)
+    seen = set(same.filter(inbox_url__in=urls).values_list("inbox_url", flat=True))
+    new = [u for u in urls if u not in seen]
+    dead = _dead_domains({host_of(u) for u in new})
+    rows = [_row(activity_id, sender, body, u, host_of(u) in dead) for u in new]
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    live = [row.inbox_url for row in rows if row.state == State.PENDING]
+    ids = list(same.filter(inbox_url__in=live, state=State.PENDING).values_list("pk", flat=True))
+    if ids:
+        transaction.on_commit(lambda: _enqueue(ids))
+    if dead:
+        logger.info(
+            "delivery of %s: skipped %d inbox(es) on dead domains",
+            activity_id,
+            len(new) - len(live),
+        )
+    return len(live)
+
+
+def _row(activity_id: str, sender: Account | None, body: str, url: str, dead: bool) -> Delivery:
+    return Delivery(
+        activity_id=activity_id,
+        inbox_url=url,
+        sender=sender,
+        body=body,
+        next_try_at=timezone.now(),
+        state=State.SKIPPED if dead else State.PENDING,
+        last_error="the domain is marked dead" if dead else "",
+    )
+
+
+def _dead_domains(domains: set[str]) -> set[str]:
+    found = DomainHealth.objects.filter(domain__in=domains, dead=True)
+    return set(found.values_list("domain", flat=True))
+
+
+def _enqueue(ids: list[int]) -> None:
+    from wikisocial.federation.tasks import send_delivery
+
+    for pk in ids:
+        send_delivery.enqueue(pk)
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+def attempt(delivery_id: int, now: datetime | None = None) -> str | None:
+    """Claim one delivery if it is due (or its lease expired) and try it. Returns the state it
+    ends in, or None when it was not due, already done, or held by another worker."""
+    now = now or timezone.now()
+    lease = _claim(delivery_id, now)
+    if lease is None:
+        return None
+    row = Delivery.objects.select_related("sender").get(pk=delivery_id)
+    domain = host_of(row.inbox_url)
+    health = DomainHealth.objects.filter(domain=domain).first()
+    if health is not None and health.dead:
+        logger.info("delivery %s to %s skipped: the domain is dead", row.activity_id, domain)
+        return _finish(row, lease, State.SKIPPED, last_error="the domain is marked dead")
+    if health is not None and health.open_until and health.open_until > now:
+        logger.info("delivery %s to %s postponed: circuit open", row.activity_id, domain)
+        return _postpone(row, lease, health.open_until + _jitter(timedelta(minutes=1)))
+    answer = _post(row, now)
+    _note_domain(domain, answer, now)
+    return _record(row, lease, answer, now)
+
+
+def _claim(delivery_id: int, now: datetime) -> datetime | None:
+    lease = now + LEASE
+    rows = Delivery.objects.filter(pk=delivery_id)
+    due = rows.filter(state=State.PENDING, next_try_at__lte=now)
+    if due.update(state=State.SENDING, lease_until=lease):
+        return lease
+    expired = rows.filter(state=State.SENDING, lease_until__lt=now)
+    crashed = {"attempts": F("attempts") + 1, "last_error": "the worker stopped mid-delivery"}
+    if expired.update(state=State.SENDING, lease_until=lease, **crashed):
+        logger.warning("delivery %d: lease expired, trying again", delivery_id)
+        return lease
+    return None
+
+
+def _signer(sender: Account | None) -> Signer:
+    key = load_private_key(key_of(sender).private_key_pem)
+    key_id = f"{actor_id(sender) if sender else instance_actor_id()}#main-key"
+    return lambda method, url, headers, body: sign_request(method, url, headers, body, key_id, key)
+
+
+def _post(row: Delivery, now: datetime) -> Answer:
+    try:
+        response = safe_request(
+            "POST",
+            row.inbox_url,
+            headers={"Content-Type": CONTENT_TYPE},
+            content=row.body.encode(),
+            signer=_signer(row.sender),
+            timeout=TIMEOUT,
+            follow_redirects=False,
+        )
+    except FetchError as exc:
+        return Answer(None, f"{exc.reason}: {exc.message}")
+    retry_after = parse_retry_after(response.headers.get("retry-after"), now)
+    return Answer(response.status, f"HTTP {response.status}", retry_after)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
+    """A Retry-After header (seconds or an HTTP date) as a delay, at most RETRY_AFTER_MAX."""
+    value = (value or "").strip()
+    if re.fullmatch(r"[0-9]{1,12}", value):
+        delay = timedelta(seconds=min(int(value), RETRY_AFTER_MAX.total_seconds()))
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        delay = (when if when.tzinfo else when.replace(tzinfo=UTC)) - now
+    return min(max(delay, timedelta(0)), RETRY_AFTER_MAX)
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the given number of failed attempts: doubling, capped, ±25 % jitter."""
+    delay = min(BACKOFF_BASE * 2 ** min(attempts - 1, 20), BACKOFF_MAX)
+    return delay * 0.75 + _jitter(delay * 0.5)
+
+
+def _jitter(spread: timedelta) -> timedelta:
+    """A random delay between zero and `spread`."""
+    return spread * random.random()  # noqa: S311 (spreading load, not a secret)
+
+
+# --- recording -------------------------------------------------------------------------------
+
+
+def _record(row: Delivery, lease: datetime, answer: Answer, now: datetime) -> str:
+    status, attempts = answer.status, row.attempts + 1
+    fields = {"attempts": attempts, "last_status": status, "last_error": answer.error[:500]}
+    if status is not None and 200 <= status < 300:
+        logger.info("delivered %s to %s (%d)", row.activity_id, row.inbox_url, status)
+        return _finish(row, lease, State.DELIVERED, delivered_at=now, **fields)
+    if status == 410:
+        logger.info("inbox %s is gone (410); %s not sent", row.inbox_url, row.activity_id)
+        return _finish(row, lease, State.GONE, **fields)
+    if (status is not None and status < 500 and status != 429) or _permanent(answer):
+        logger.warning(
+            "delivery of %s to %s refused: %s", row.activity_id, row.inbox_url, answer.error
+        )
+        return _finish(row, lease, State.FAILED, **fields)
+    if attempts >= MAX_ATTEMPTS:
+        logger.warning(
+            "delivery of %s to %s failed %d times; giving up: %s",
+            row.activity_id,
+            row.inbox_url,
+            attempts,
+            answer.error,
+        )
+        return _finish(row, lease, State.FAILED, **fields)
+    when = now + max(answer.retry_after or timedelta(0), backoff(attempts))
+    logger.info(
+        "delivery of %s to %s failed (%s); next try at %s",
+        row.activity_id,
+        row.inbox_url,
+        answer.error,
+        when.isoformat(timespec="seconds"),
+    )
+    return _postpone(row, lease, when, **fields)
+
+
+def _permanent(answer: Answer) -> bool:
+    return answer.status is None and answer.error.partition(":")[0] in PERMANENT_ERRORS
+
+
+def _finish(row: Delivery, lease: datetime, state: str, **fields: object) -> str:
+    held = Delivery.objects.filter(pk=row.pk, state=State.SENDING, lease_until=lease)
+    held.update(state=state, lease_until=None, **fields)
+    return state
+
+
+def _postpone(row: Delivery, lease: datetime, when: datetime, **fields: object) -> str:
+    from wikisocial.federation.tasks import send_delivery
+
+    _finish(row, lease, State.PENDING, next_try_at=when, **fields)
+    enqueue_at(send_delivery, when, row.pk)  # where the backend can wait; else deliver_due
+    return State.PENDING
+
+
+def _note_domain(domain: str, answer: Answer, now: datetime) -> None:
+    """Any answer below 500 means the domain is alive; 5xx and no answer count as failures."""
+    if answer.status is not None and answer.status < 500:
+        pause = now + answer.retry_after if answer.status == 429 and answer.retry_after else None
+        domain_alive(domain, now, pause_until=pause)
+    elif not _permanent(answer):
+        _domain_failed(domain, now)
+
+
+def domain_alive(
+    domain: str, now: datetime | None = None, *, pause_until: datetime | None = None
+) -> None:
+    """Close the domain's circuit and forget its failures (also revives a dead domain)."""
+    now = now or timezone.now()
+    if pause_until is not None:
+        DomainHealth.objects.get_or_create(domain=domain)
+    DomainHealth.objects.filter(domain=domain).update(
+        consecutive_failures=0,
+        first_failure_at=None,
+        open_until=pause_until,
+        dead=False,
+        marked_dead_at=None,
+        last_success_at=now,
+    )
+
+
+def _domain_failed(domain: str, now: datetime) -> None:
+    DomainHealth.objects.get_or_create(domain=domain)
+    rows = DomainHealth.objects.filter(domain=domain)
+    rows.update(
+        consecutive_failures=F("consecutive_failures") + 1,
+        first_failure_at=Coalesce("first_failure_at", Value(now)),
+    )
+    health = rows.get()
+    over = health.consecutive_failures - CIRCUIT_THRESHOLD
+    if over < 0:
+        return
+    open_until = now + min(CIRCUIT_BASE * 2 ** min(over, 10), CIRCUIT_MAX)
+    dead = health.dead or now - health.first_failure_at >= DEAD_AFTER
+    if dead and not health.dead:
+        logger.warning("domain %s marked dead: failing since %s", domain, health.first_failure_at)
+    elif not health.open_until or health.open_until <= now:
+        logger.warning(
+            "circuit for %s open until %s", domain, open_until.isoformat(timespec="seconds")
+        )
+    rows.update(
+        open_until=open_until,
+        dead=dead,
+        marked_dead_at=health.marked_dead_at or (now if dead else None),
+    )
+
+
+# --- sweeping --------------------------------------------------------------------------------
+
+
+def deliver_due(
+    now: datetime | None = None, *, overdue_by: timedelta = timedelta(0), limit: int | None = None
+) -> int:
+    """Try every due row (pending with next_try_at <= now - overdue_by, or sending with an
+    expired lease), oldest first, in this process. Returns how many were tried."""
+    at = now or timezone.now()
+    due = Delivery.objects.filter(
+        Q(state=State.PENDING, next_try_at__lte=at - overdue_by)
+        | Q(state=State.SENDING, lease_until__lt=at)
+    )
+    ids = list(due.order_by("next_try_at").values_list("pk", flat=True)[:limit])
+    return sum(attempt(pk, now) is not None for pk in ids)
+
+
+def prune(now: datetime | None = None) -> int:
+    """Forget finished rows older than KEEP_FINISHED; pending and sending rows stay."""
+    cutoff = (now or timezone.now()) - KEEP_FINISHED
+    done = Delivery.objects.filter(created_at__lt=cutoff).exclude(
+        state__in=[State.PENDING, State.SENDING]
+    )
+    return done.delete()[0]
+
+
+def sweep() -> int:
+    """What the worker runs every minute: rows whose task was lost or whose worker died, then
+    the old finished rows."""
+    tried = deliver_due(overdue_by=SWEEP_GRACE, limit=SWEEP_LIMIT)
+    prune()
+    return tried
