@@ -29,6 +29,7 @@ from wikisocial.accounts.models import (
 )
 from wikisocial.core.mail import queue_email
 from wikisocial.core.markup import render_markdown
+from wikisocial.federation import outbound
 from wikisocial.instance.models import CodeOfConduct, InstanceSettings, RegistrationMode
 
 logger = logging.getLogger(__name__)
@@ -397,6 +398,7 @@ def update_profile(account: Account, changes: ProfileChanges) -> Account:
             Affiliation(account=account, position=i, **item)
             for i, item in enumerate(changes.affiliations)
         )
+        outbound.profile_updated(account)
     transaction.on_commit(lambda: _delete_files(old_files))
     return account
 
@@ -421,9 +423,14 @@ def delete_account(account: Account, *, by_self: bool = True) -> AccountDeletion
     with transaction.atomic():
         account.deleted_at = timezone.now()
         account.save(update_fields=["deleted_at"])
-        deletion, _created = AccountDeletion.objects.get_or_create(
+        deletion, created = AccountDeletion.objects.get_or_create(
             account=account, defaults={"requested_by_self": by_self}
         )
+        if created:
+            # Told while the account still has its followers (the purge ends them).
+            outbound.account_deleted(account)
+            deletion.federated_at = timezone.now()
+            deletion.save(update_fields=["federated_at"])
         user = account.user
         if user is not None:
             user.is_active = False
@@ -434,6 +441,21 @@ def delete_account(account: Account, *, by_self: bool = True) -> AccountDeletion
     transaction.on_commit(lambda: purge_account.enqueue(account.pk))
     logger.info("account %s deleted (%s)", account.handle, "self" if by_self else "staff")
     return deletion
+
+
+def forget_remote_account(account: Account) -> None:
+    """A remote actor was deleted on its server: it goes here too, with its posts, likes and
+    follows (the same purge as a local account's)."""
+    from wikisocial.accounts.tasks import purge_account
+
+    if account.is_local:
+        raise ValueError("only remote accounts are forgotten this way")
+    closed = Account.objects.filter(pk=account.pk, deleted_at__isnull=True).update(
+        deleted_at=timezone.now()
+    )
+    if closed:
+        transaction.on_commit(lambda: purge_account.enqueue(account.pk))
+        logger.info("remote account %s deleted by its server", account.handle)
 
 
 def purge_account_data(account: Account) -> None:

@@ -192,6 +192,8 @@ class Account(models.Model):
     remote_url = models.CharField(max_length=500, blank=True, default="")
     inbox_url = models.CharField(max_length=500, blank=True, default="")
     shared_inbox_url = models.CharField(max_length=500, blank=True, default="")
+    # The followers collection: a post addressed to it is followers-only.
+    followers_url = models.CharField(max_length=500, blank=True, default="")
     fetched_at = models.DateTimeField(null=True, blank=True)
 
     objects = AccountQuerySet.as_manager()
@@ -206,7 +208,9 @@ class Account(models.Model):
         return self.handle
 
     def get_absolute_url(self) -> str:
-        return reverse("web:profile", kwargs={"username": self.username})
+        """``/@name`` for local accounts, ``/@name@domain`` for remote ones."""
+        handle = self.username if self.is_local else f"{self.username}@{self.domain}"
+        return reverse("web:profile", kwargs={"username": handle})
 
     @property
     def is_local(self) -> bool:
@@ -306,7 +310,7 @@ class ContentHandling(models.TextChoices):
 
 class AccountDeletion(models.Model):
     """A deleted account: when, what happens to its content, and how far that has got.
-    Federation picks up rows whose ``federated_at`` is empty to send the actor's Delete."""
+    ``federated_at``: when the actor's Delete was queued for the servers that knew it."""
 
     account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="deletion")
     requested_at = models.DateTimeField(auto_now_add=True)

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "wikisocial.timelines",
     "wikisocial.notifications",
     "wikisocial.federation",
+    "wikisocial.moderation",
     "wikisocial.api",
     "wikisocial.web",
     "django.contrib.admin",

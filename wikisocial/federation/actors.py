@@ -75,6 +75,7 @@ def store_actor(document: dict) -> Account:
         "remote_url": _url(document.get("url")) or actor_id,
         "inbox_url": inbox,
         "shared_inbox_url": _url(endpoints.get("sharedInbox")),
+        "followers_url": _url(document.get("followers")),
         "locked": bool(document.get("manuallyApprovesFollowers")),
         "actor_type": kind if kind in ActorType.values else ActorType.PERSON,
         "fetched_at": timezone.now(),
@@ -125,6 +126,19 @@ def fetch_key(key_id: str) -> str | None:
         logger.info("could not fetch the key %s: %s", key_id, exc)
         return None
     return known_key(key_id)
+
+
+def fetch_actor(uri: str) -> Account:
+    """The account of the actor ``uri``: known, or fetched (signed by the instance actor) and
+    stored. Raises ActorError."""
+    known = Account.objects.filter(uri=uri).first()
+    if known is not None:
+        return known
+    try:
+        document = fetch_activitypub(uri, signer=instance_signer)
+    except FetchError as exc:
+        raise ActorError(f"could not fetch {uri}: {exc.message}") from None
+    return store_actor(document)
 
 
 def key_owner(key_id: str) -> Account | None:

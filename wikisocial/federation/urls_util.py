@@ -15,6 +15,9 @@ def absolute(path: str) -> str:
 
 
 def actor_id(account: Account) -> str:
+    """A remote actor's id is the one its server gave it."""
+    if not account.is_local:
+        return account.uri
     return absolute(reverse("web:profile", kwargs={"username": account.username}))
 
 

@@ -28,6 +28,7 @@ from wikisocial.core.markup import (
 from wikisocial.core.ratelimit import Limit, over_limit
 from wikisocial.core.tasks import enqueue_at
 from wikisocial.core.wikilinks import is_language_code
+from wikisocial.federation import outbound
 from wikisocial.instance.models import InstanceSettings
 from wikisocial.notifications.actions import notify, withdraw
 from wikisocial.notifications.models import Kind
@@ -107,7 +108,9 @@ def render(text: str) -> tuple[RenderedPost, list[Account]]:
         if account is None:
             return None
         found[ref] = account
-        return settings.SITE_URL + account.get_absolute_url() if account.is_local else ""
+        if account.is_local:
+            return settings.SITE_URL + account.get_absolute_url()
+        return account.remote_url or account.uri
 
     instance = InstanceSettings.current()
     rendered = render_post(
@@ -295,6 +298,7 @@ def create_post(author: Account, draft: Draft) -> Post:
         if author.is_local:
             FeedEntry.objects.create(owner=author, post=post, author=author)
         _notify_new_post(post, mentioned)
+        outbound.post_created(post)
     transaction.on_commit(lambda: fan_out_post.enqueue(post.pk))
     logger.info("post %s by %s (%s)", post.pk, author.handle, visibility)
     return post
@@ -383,6 +387,7 @@ def edit_post(post: Post, editor: Account, draft: Draft) -> Post:
             if account.pk not in old_mentions and _can_see(account, post):
                 notify(account, Kind.MENTION, editor, post)
         _notify_edit(post)
+        outbound.post_edited(post)
     return post
 
 
@@ -448,6 +453,7 @@ def delete_post(post: Post, actor: Account) -> Draft:
         media_ids = list(MediaAttachment.objects.filter(post=post).values_list("pk", flat=True))
         MediaAttachment.objects.filter(pk__in=media_ids).update(post=None)
         Pin.objects.filter(post=post).delete()
+        outbound.post_deleted(post)
     _forget_media_later(media_ids)
     transaction.on_commit(lambda: purge_post.enqueue(post.pk))
     return redraft
@@ -456,8 +462,11 @@ def delete_post(post: Post, actor: Account) -> Draft:
 # --- boosts, likes, bookmarks, pins ---------------------------------------------------------
 
 
-def boost(account: Account, post: Post, visibility: str = Visibility.PUBLIC) -> Post:
-    """Share someone's post with one's followers. Idempotent."""
+def boost(
+    account: Account, post: Post, visibility: str = Visibility.PUBLIC, *, uri: str = ""
+) -> Post:
+    """Share someone's post with one's followers. Idempotent. ``uri``: the Announce's id, for
+    a boost made on another server."""
     from wikisocial.timelines.models import FeedEntry
     from wikisocial.timelines.tasks import fan_out_post
 
@@ -480,12 +489,14 @@ def boost(account: Account, post: Post, visibility: str = Visibility.PUBLIC) -> 
                 local=account.is_local,
                 boost_of=original,
                 visibility=visibility,
+                uri=uri,
                 created_at=timezone.now(),
             )
             Post.objects.filter(pk=original.pk).update(boosts_count=F("boosts_count") + 1)
             if account.is_local:
                 FeedEntry.objects.create(owner=account, post=row, author=account)
             notify(original.author, Kind.BOOST, account, original)
+            outbound.post_created(row)
     except IntegrityError:  # a boost made at the same moment by another request
         return Post.objects.alive().get(author=account, boost_of=original)
     transaction.on_commit(lambda: fan_out_post.enqueue(row.pk))
@@ -499,28 +510,36 @@ def unboost(account: Account, post: Post) -> None:
         delete_post(row, account)
 
 
-def like(account: Account, post: Post) -> Like:
-    """Like a post (idempotent: liking twice counts once)."""
+def like(account: Account, post: Post, *, uri: str = "") -> Like:
+    """Like a post (idempotent: liking twice counts once). ``uri``: the Like activity's id,
+    for a like from another server."""
     original = post.boost_of if post.is_boost else post
     if not Post.objects.visible_to(account).filter(pk=original.pk).exists():
         raise PermissionDenied
     with transaction.atomic():
-        row, created = Like.objects.get_or_create(account=account, post=original)
+        row, created = Like.objects.get_or_create(
+            account=account, post=original, defaults={"uri": uri}
+        )
         if created:
             Post.objects.filter(pk=original.pk).update(likes_count=F("likes_count") + 1)
             notify(original.author, Kind.LIKE, account, original)
+            outbound.liked(account, original, row.pk)
     return row
 
 
 def unlike(account: Account, post: Post) -> None:
     original = post.boost_of if post.is_boost else post
     with transaction.atomic():
-        deleted, _rows = Like.objects.filter(account=account, post=original).delete()
+        row = Like.objects.filter(account=account, post=original).first()
+        if row is None:
+            return
+        deleted, _rows = Like.objects.filter(pk=row.pk).delete()
         if deleted:
             Post.objects.filter(pk=original.pk, likes_count__gt=0).update(
                 likes_count=F("likes_count") - 1
             )
             withdraw(Kind.LIKE, account, original)
+            outbound.unliked(account, original, row.pk)
 
 
 def bookmark(account: Account, post: Post) -> None:
@@ -544,11 +563,16 @@ def pin(account: Account, post: Post) -> None:
         pins = list(Pin.objects.filter(account=account))
         if len(pins) >= LIMITS["pins"] and all(p.post_id != post.pk for p in pins):
             raise ValidationError(_("You can pin at most %(n)d posts.") % {"n": LIMITS["pins"]})
-        Pin.objects.get_or_create(account=account, post=post)
+        _row, created = Pin.objects.get_or_create(account=account, post=post)
+        if created:
+            outbound.pinned(account, post)
 
 
 def unpin(account: Account, post: Post) -> None:
-    Pin.objects.filter(account=account, post=post).delete()
+    with transaction.atomic():
+        deleted, _rows = Pin.objects.filter(account=account, post=post).delete()
+        if deleted:
+            outbound.unpinned(account, post)
 
 
 # --- polls ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 
 from wikisocial.federation.jsonld import PUBLIC
@@ -11,6 +12,11 @@ from wikisocial.posts.models import Post, Visibility
 
 def iso(moment) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def full_handle(account) -> str:
+    """@name@domain, ours included: how a mention reads on every server."""
+    return account.handle if not account.is_local else f"@{account.username}@{settings.DOMAIN}"
 
 
 def object_id(post: Post) -> str:
@@ -50,7 +56,7 @@ def _attachments(post: Post) -> list[dict]:
 
 def _tags(post: Post) -> list[dict]:
     tags = [
-        {"type": "Mention", "href": actor_id(m.account), "name": m.account.handle}
+        {"type": "Mention", "href": actor_id(m.account), "name": full_handle(m.account)}
         for m in post.mentions.select_related("account")
     ]
     tags += [

@@ -137,6 +137,9 @@ class Post(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
+                fields=["uri"], condition=~Q(uri=""), name="post_uri_unique"
+            ),
+            models.UniqueConstraint(
                 fields=["author", "boost_of"],
                 condition=Q(boost_of__isnull=False, deleted_at__isnull=True),
                 name="one_boost_per_account",

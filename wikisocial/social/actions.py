@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wikisocial.accounts.models import Account
+from wikisocial.federation import outbound
 from wikisocial.social.models import Block, Follow, FollowRequest, HashtagFollow, Mute
 from wikisocial.social.queries import is_blocked_between
 
@@ -29,9 +30,14 @@ def follow(
     show_boosts: bool = True,
     notify: bool = False,
     languages: list[str] | None = None,
+    uri: str = "",
 ) -> Follow | FollowRequest:
     """Follow ``target``, or ask to when the account is locked. Following again only updates
-    the options. Returns the Follow, or the FollowRequest waiting for approval."""
+    the options. Returns the Follow, or the FollowRequest waiting for approval.
+
+    Across servers: following a remote account is always a request until its server accepts;
+    a remote account's Follow (``uri``: the activity's id) of an open local account is
+    accepted at once."""
     from wikisocial.notifications.actions import notify as send_notification
     from wikisocial.notifications.models import Kind
 
@@ -44,15 +50,27 @@ def follow(
     if existing is not None:
         Follow.objects.filter(pk=existing.pk).update(**options)
         existing.refresh_from_db()
+        # A server that asks again has lost our answer: it gets it again.
+        outbound.follow_accepted(follower, target, uri or existing.uri)
         return existing
-    if target.locked:
-        request, created = FollowRequest.objects.get_or_create(
-            follower=follower, target=target, defaults=options
-        )
-        if created:
-            send_notification(target, Kind.FOLLOW_REQUEST, follower)
+    if target.locked or not target.is_local:
+        if not uri and follower.is_local and not target.is_local:
+            uri = outbound.new_follow_uri(follower)
+        with transaction.atomic():
+            request, created = FollowRequest.objects.get_or_create(
+                follower=follower, target=target, defaults={**options, "uri": uri}
+            )
+            if created:
+                send_notification(target, Kind.FOLLOW_REQUEST, follower)
+            elif uri and follower.is_local:
+                uri = request.uri or uri
+            # Asked again: the remote server may not have the first Follow.
+            outbound.follow_requested(follower, target, request.uri or uri)
         return request
-    return _create_follow(follower, target, options)
+    with transaction.atomic():
+        row = _create_follow(follower, target, {**options, "uri": uri})
+        outbound.follow_accepted(follower, target, row.uri)
+    return row
 
 
 def _create_follow(
@@ -84,8 +102,14 @@ def unfollow(follower: Account, target: Account) -> None:
     from wikisocial.timelines.tasks import remove_from_feed
 
     with transaction.atomic():
+        rows = [
+            *Follow.objects.filter(follower=follower, target=target),
+            *FollowRequest.objects.filter(follower=follower, target=target),
+        ]
         deleted, _rows = Follow.objects.filter(follower=follower, target=target).delete()
         asked, _rows = FollowRequest.objects.filter(follower=follower, target=target).delete()
+        if rows:
+            outbound.unfollowed(follower, target, rows[0].uri)
         if asked:
             withdraw(Kind.FOLLOW_REQUEST, follower, recipient=target)
         if deleted:
@@ -105,9 +129,12 @@ def approve_follow_request(target: Account, request: FollowRequest) -> Follow:
         "show_boosts": request.show_boosts,
         "notify": request.notify,
         "languages": request.languages,
+        "uri": request.uri,
     }
-    follow_row = _create_follow(request.follower, target, options, approved=True)
-    withdraw(Kind.FOLLOW_REQUEST, request.follower, recipient=target)
+    with transaction.atomic():
+        follow_row = _create_follow(request.follower, target, options, approved=True)
+        withdraw(Kind.FOLLOW_REQUEST, request.follower, recipient=target)
+        outbound.follow_accepted(request.follower, target, request.uri)
     return follow_row
 
 
@@ -117,8 +144,10 @@ def reject_follow_request(target: Account, request: FollowRequest) -> None:
 
     if request.target_id != target.pk:
         raise PermissionDenied
-    request.delete()
-    withdraw(Kind.FOLLOW_REQUEST, request.follower, recipient=target)
+    with transaction.atomic():
+        request.delete()
+        withdraw(Kind.FOLLOW_REQUEST, request.follower, recipient=target)
+        outbound.follow_rejected(request.follower, target, request.uri)
 
 
 def block(account: Account, target: Account) -> Block:
@@ -130,7 +159,9 @@ def block(account: Account, target: Account) -> Block:
     from wikisocial.notifications.models import Notification
 
     with transaction.atomic():
-        row, _created = Block.objects.get_or_create(account=account, target=target)
+        row, created = Block.objects.get_or_create(account=account, target=target)
+        if created:
+            outbound.blocked(account, target, row.pk)
         # What they did before the block goes too (as on Mastodon).
         Notification.objects.filter(recipient=account, actor=target).delete()
         unfollow(account, target)
@@ -143,7 +174,10 @@ def block(account: Account, target: Account) -> Block:
 
 
 def unblock(account: Account, target: Account) -> None:
-    Block.objects.filter(account=account, target=target).delete()
+    with transaction.atomic():
+        for row in Block.objects.filter(account=account, target=target):
+            row.delete()
+            outbound.unblocked(account, target, row.pk)
 
 
 def mute(
