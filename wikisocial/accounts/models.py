@@ -209,8 +209,12 @@ class Account(models.Model):
 
     def get_absolute_url(self) -> str:
         """``/@name`` for local accounts, ``/@name@domain`` for remote ones."""
-        handle = self.username if self.is_local else f"{self.username}@{self.domain}"
-        return reverse("web:profile", kwargs={"username": handle})
+        return reverse("web:profile", kwargs={"username": self.url_handle})
+
+    @property
+    def url_handle(self) -> str:
+        """The account in our URLs: ``name`` here, ``name@domain`` for remote accounts."""
+        return self.username if self.is_local else f"{self.username}@{self.domain}"
 
     @property
     def is_local(self) -> bool:

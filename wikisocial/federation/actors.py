@@ -4,6 +4,7 @@ finding their keys for signature checks."""
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urldefrag, urlsplit
 
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.utils import timezone
 from wikisocial.accounts.models import Account, ActorType
 from wikisocial.core.http import FetchError, fetch_activitypub
 from wikisocial.core.markup import clean_text, sanitize_html
+from wikisocial.federation.jsonld import type_of
 from wikisocial.federation.keys import key_of
 from wikisocial.federation.models import RemoteKey
 from wikisocial.federation.signatures import load_private_key, sign_request
@@ -20,6 +22,8 @@ from wikisocial.federation.urls_util import instance_actor_id
 logger = logging.getLogger(__name__)
 
 ACTOR_TYPES = {"Person", "Service", "Group", "Application", "Organization"}
+# What a remote username may hold to be written @name@domain and put in a URL.
+USERNAME = re.compile(r"[^\s/@?#%\\<>\"']{1,255}")
 
 
 class ActorError(Exception):
@@ -58,10 +62,12 @@ def store_actor(document: dict) -> Account:
     """Create or update the account of a remote actor from its (already fetched and id-checked)
     document, with its key."""
     actor_id = document.get("id")
-    kind = document.get("type")
+    kind = type_of(document)
     username = _text(document.get("preferredUsername"), 255)
     if not isinstance(actor_id, str) or kind not in ACTOR_TYPES or not username:
         raise ActorError("not an actor with an id, a type and a preferredUsername")
+    if not USERNAME.fullmatch(username) or not actor_id.startswith(("https://", "http://")):
+        raise ActorError(f"not a username we can write as @name@domain: {username!r}")
     inbox = _url(document.get("inbox"))
     if not inbox:
         raise ActorError("the actor has no inbox")

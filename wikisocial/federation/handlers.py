@@ -22,6 +22,7 @@ from wikisocial.federation.actors import (
     instance_signer,
     store_actor,
 )
+from wikisocial.federation.jsonld import type_of
 from wikisocial.federation.objects import (
     POST_TYPES,
     ObjectError,
@@ -150,8 +151,8 @@ def _vote(document: dict, actor: Account) -> str | None:
 def on_create(activity: dict, actor: Account) -> str:
     document = _embedded(activity)
     object_id = _object_id(activity)
-    if document is not None and document.get("type") not in POST_TYPES:
-        return f"ignored: Create of {document.get('type')!r}"
+    if document is not None and type_of(document) not in POST_TYPES:
+        return f"ignored: Create of {type_of(document)!r}"
     if local_post(object_id) is not None or known_post(object_id) is not None:
         post = known_post(object_id)
         if post is not None and post.author_id != actor.pk:
@@ -178,7 +179,7 @@ def on_update(activity: dict, actor: Account) -> str:
     if document is None:
         raise Refused("Update without an embedded object")
     object_id = _object_id(activity)
-    kind = document.get("type")
+    kind = type_of(document)
     if kind in ACTOR_TYPES:
         if object_id != actor.uri:
             raise Refused("an Update of another actor")
@@ -248,8 +249,8 @@ def on_announce(activity: dict, actor: Account) -> str:
     from wikisocial.posts.actions import boost
 
     document = _embedded(activity)
-    if document is not None and document.get("type") not in POST_TYPES:
-        return f"ignored: Announce of {document.get('type')!r} (group activities)"
+    if document is not None and type_of(document) not in POST_TYPES:
+        return f"ignored: Announce of {type_of(document)!r} (group activities)"
     object_id = _object_id(activity)
     post = known_post(object_id)
     if post is None:
@@ -350,7 +351,7 @@ def on_undo(activity: dict, actor: Account) -> str:
         undone_actor = url_of(undone.get("actor"))
         if undone_actor is not None and undone_actor != actor.uri:
             raise Refused("an Undo of someone else's activity")
-        kind = undone.get("type")
+        kind = type_of(undone)
     else:
         kind = _guess_undone(undone_id, actor)
     handler = UNDOABLE.get(kind) if isinstance(kind, str) else None

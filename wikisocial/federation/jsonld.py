@@ -50,3 +50,14 @@ def activity_response(document: dict, status: int = 200) -> HttpResponse:
     response["Vary"] = "Accept"
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def type_of(document: object) -> str:
+    """A document's type as one string: ActivityStreams allows a list ("type": ["Note",
+    "schema:Thing"]); the first plain name in it counts. "" when there is none."""
+    if not isinstance(document, dict):
+        return ""
+    kind = document.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if isinstance(k, str) and ":" not in k), None)
+    return kind if isinstance(kind, str) else ""

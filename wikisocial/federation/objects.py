@@ -22,7 +22,7 @@ from wikisocial.accounts.models import Account
 from wikisocial.core.http import FetchError, fetch_activitypub
 from wikisocial.core.markup import clean_text, excerpt, normalize_hashtag, sanitize_html
 from wikisocial.federation.actors import ActorError, fetch_actor, host_of, instance_signer
-from wikisocial.federation.jsonld import PUBLIC
+from wikisocial.federation.jsonld import PUBLIC, type_of
 from wikisocial.posts.models import Post, Visibility
 from wikisocial.posts.remote import Incoming, RemoteMedia, RemotePoll, receive_edit, receive_post
 
@@ -190,7 +190,7 @@ def _spoiler(document: dict) -> str:
 def _media(document: dict) -> list[RemoteMedia]:
     items = []
     for item in as_list(document.get("attachment")):
-        if not isinstance(item, dict) or item.get("type") not in {
+        if type_of(item) not in {
             "Document",
             "Image",
             "Video",
@@ -202,7 +202,7 @@ def _media(document: dict) -> list[RemoteMedia]:
             continue
         media_type = item.get("mediaType") if isinstance(item.get("mediaType"), str) else ""
         kind = MEDIA_KINDS.get(media_type.split("/")[0]) or MEDIA_KINDS.get(
-            str(item.get("type")).lower(), "unknown"
+            type_of(item).lower(), "unknown"
         )
         name = item.get("name")
         blurhash = item.get("blurhash")
@@ -222,7 +222,7 @@ def _media(document: dict) -> list[RemoteMedia]:
 
 
 def _poll(document: dict, created_at: datetime) -> RemotePoll | None:
-    if document.get("type") != "Question":
+    if type_of(document) != "Question":
         return None
     multiple = "anyOf" in document
     choices = as_list(document.get("anyOf") if multiple else document.get("oneOf"))
@@ -298,7 +298,7 @@ def _parent(document: dict, depth: int) -> Post | None:
 
 
 def incoming(document: dict, author: Account, *, depth: int = 0) -> Incoming:
-    kind = document.get("type")
+    kind = type_of(document)
     object_id = url_of(document.get("id"))
     if kind not in POST_TYPES or object_id is None:
         raise ObjectError(f"not a post we can show: {kind!r}")

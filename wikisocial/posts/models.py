@@ -150,7 +150,7 @@ class Post(models.Model):
         return f"{self.author.handle}/{self.pk}"
 
     def get_absolute_url(self) -> str:
-        return reverse("web:post", kwargs={"username": self.author.username, "post_id": self.pk})
+        return reverse("web:post", kwargs={"username": self.author.url_handle, "post_id": self.pk})
 
     @property
     def is_boost(self) -> bool:

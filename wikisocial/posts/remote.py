@@ -81,8 +81,11 @@ def _tags(post: Post, names: list[str]) -> None:
 
 
 def _media(post: Post, items: list[RemoteMedia]) -> None:
+    """The post's attachments, as links to the original; images are copied here by a task."""
+    from wikisocial.posts.tasks import fetch_remote_media
+
     MediaAttachment.objects.filter(post=post).delete()
-    MediaAttachment.objects.bulk_create(
+    rows = MediaAttachment.objects.bulk_create(
         MediaAttachment(
             account_id=post.author_id,
             post=post,
@@ -96,6 +99,9 @@ def _media(post: Post, items: list[RemoteMedia]) -> None:
         )
         for position, item in enumerate(items[:MAX_MEDIA])
     )
+    for row in rows:
+        if row.media_type == "image":
+            transaction.on_commit(lambda pk=row.pk: fetch_remote_media.enqueue(pk))
 
 
 def _poll(post: Post, poll: RemotePoll | None) -> None:

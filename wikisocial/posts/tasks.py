@@ -49,3 +49,35 @@ def delete_unattached_media(media_id: int) -> None:
         if image:
             image.delete(save=False)
     media.delete()
+
+
+@task()
+def fetch_remote_media(media_id: int) -> None:
+    """Keep a copy of a remote post's image here, re-encoded without metadata, so readers'
+    browsers never ask the other server (which would learn who reads what). Anything that
+    fails leaves the link to the original."""
+    from io import BytesIO
+
+    from django.conf import settings
+
+    from wikisocial.core.http import FetchError, safe_request
+    from wikisocial.core.images import ImageError, process_attachment
+
+    media = MediaAttachment.objects.filter(pk=media_id, media_type="image", file="").first()
+    if media is None or not media.remote_url:
+        return
+    try:
+        response = safe_request(
+            "GET", media.remote_url, max_bytes=settings.IMAGE_LIMITS["max_bytes"], timeout=20
+        )
+        if response.status != 200:
+            raise FetchError("http_status", f"answered {response.status}")
+        processed = process_attachment(BytesIO(response.body))
+    except (FetchError, ImageError) as exc:
+        logger.info("remote image %s not kept: %s", media.remote_url, exc)
+        return
+    media.file.save(processed.image.name, processed.image, save=False)
+    media.thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
+    media.blurhash = media.blurhash or processed.blurhash
+    media.width, media.height = processed.image.width, processed.image.height
+    media.save(update_fields=["file", "thumbnail", "blurhash", "width", "height"])
