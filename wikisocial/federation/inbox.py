@@ -126,4 +126,15 @@ def inbox(request: HttpRequest, username: str | None = None) -> HttpResponse:
         logger.info("inbox: %s seen before, nothing more to do", activity["id"])
         return HttpResponse(status=202)
     transaction.on_commit(lambda: process_inbox_item.enqueue(item.pk))
+    _revive(host_of(actor_id))
     return HttpResponse(status=202)
+
+
+def _revive(domain: str) -> None:
+    """A server we had given up on is talking to us: deliver to it again."""
+    from wikisocial.federation.delivery import domain_alive
+    from wikisocial.federation.models import DomainHealth
+
+    if DomainHealth.objects.filter(domain=domain, dead=True).exists():
+        domain_alive(domain)
+        logger.info("domain %s is back: deliveries to it resume", domain)
