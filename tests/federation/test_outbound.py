@@ -178,3 +178,32 @@ def test_account_deletion_is_announced(ana, followers):
     delete_account(ana)
     deletes = [body for _url, body in deliveries() if body["type"] == "Delete"]
     assert len(deletes) == 2 and deletes[0]["object"] == f"{SITE}/@ana"
+
+
+def test_a_vote_in_a_remote_poll_goes_to_its_author(ana):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wikisocial.posts.remote import RemotePoll
+
+    bob = remote("https://one.example/users/bob")
+    post = receive_post(
+        bob,
+        Incoming(
+            uri="https://one.example/users/bob/statuses/9",
+            url="https://one.example/@bob/9",
+            html="<p>Which?</p>",
+            created_at=timezone.now(),
+            poll=RemotePoll(
+                options=[("Tea", 0), ("Coffee", 0)],
+                multiple=True,
+                expires_at=timezone.now() + timedelta(days=1),
+            ),
+        ),
+    )
+    posts.vote(ana, post.poll, [0, 1])
+    votes = [body for url, body in deliveries() if url == "https://one.example/inbox"]
+    assert [v["object"]["name"] for v in votes] == ["Tea", "Coffee"]
+    assert all(v["object"]["inReplyTo"] == post.uri and v["type"] == "Create" for v in votes)
+    assert votes[0]["object"]["to"] == [bob.uri]

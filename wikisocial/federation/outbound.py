@@ -130,6 +130,33 @@ def post_deleted(post: Post) -> None:
     _send(activity, post.author, post_inboxes(post))
 
 
+def voted(account: Account, post: Post, choices: list[tuple[int, str]]) -> None:
+    """A vote in a remote poll: one Note per chosen option, named after it (Mastodon's way),
+    sent to the poll's author only."""
+    from wikisocial.posts.activitypub import object_id
+
+    if not account.is_local or post.author.is_local:
+        return
+    me = actor_id(account)
+    for vote_pk, title in choices:
+        note = {
+            "id": f"{me}#votes/{vote_pk}",
+            "type": "Note",
+            "attributedTo": me,
+            "name": title,
+            "inReplyTo": object_id(post),
+            "to": [post.author.uri],
+        }
+        activity = {
+            "id": f"{note['id']}/activity",
+            "type": "Create",
+            "actor": me,
+            "to": note["to"],
+            "object": note,
+        }
+        _send(activity, account, [inbox_of(post.author)])
+
+
 # --- likes -----------------------------------------------------------------------------------
 
 

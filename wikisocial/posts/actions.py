@@ -596,13 +596,18 @@ def vote(account: Account, poll: Poll, choices: list[int]) -> Poll:
         Poll.objects.select_for_update().get(pk=poll.pk)  # one vote at a time per poll
         if PollVote.objects.filter(poll=poll, account=account).exists():
             raise ValidationError(_("You have already voted."))
-        PollVote.objects.bulk_create(
+        votes = PollVote.objects.bulk_create(
             PollVote(poll=poll, option=options[c], account=account) for c in choices
         )
         PollOption.objects.filter(pk__in=[options[c].pk for c in choices]).update(
             votes_count=F("votes_count") + 1
         )
         Poll.objects.filter(pk=poll.pk).update(voters_count=F("voters_count") + 1)
+        outbound.voted(
+            account,
+            poll.post,
+            [(v.pk, options[c].title) for v, c in zip(votes, choices, strict=True)],
+        )
     poll.refresh_from_db()
     return poll
 
