@@ -393,3 +393,29 @@ def test_add_and_remove_featured(bob):
 
 def test_unknown_types_are_ignored(bob):
     assert run("EmojiReact", object="x") == "ignored: unknown type 'EmojiReact'"
+
+
+def test_activities_left_unprocessed_are_swept(bob, ana):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wikisocial.federation.dispatch import process_stalled
+
+    item = InboxItem.objects.create(
+        activity_id="https://remote.example/activities/lost",
+        activity_type="Follow",
+        actor_uri=BOB,
+        document={
+            "id": "https://remote.example/activities/lost",
+            "type": "Follow",
+            "actor": BOB,
+            "object": f"{SITE}/@ana",
+        },
+    )
+    assert process_stalled() == 0  # just received: its own task will come
+    InboxItem.objects.filter(pk=item.pk).update(received_at=timezone.now() - timedelta(hours=1))
+    assert process_stalled() == 1
+    item.refresh_from_db()
+    assert item.processed_at is not None and item.outcome == "now follows @ana"
+    assert process_stalled() == 0

@@ -7,8 +7,10 @@ Unknown types are accepted by the inbox and ignored here, with a log line.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from wikisocial.federation.handlers import HANDLERS, REFUSALS, actor_of
 from wikisocial.federation.models import InboxItem
@@ -33,3 +35,34 @@ def handle(item: InboxItem) -> str:
     except REFUSALS as exc:
         reason = getattr(exc, "messages", None) or [str(exc) or type(exc).__name__]
         return f"refused: {' '.join(reason)}"[:200]
+
+
+def process(item_id: int) -> str | None:
+    """Handle one stored activity and mark it processed, in one transaction: a worker that
+    dies half-way leaves it unprocessed, for the sweep. None when it was done already (or is
+    being done by another worker)."""
+    with transaction.atomic():
+        item = (
+            InboxItem.objects.select_for_update(skip_locked=True)
+            .filter(pk=item_id, processed_at__isnull=True)
+            .first()
+        )
+        if item is None:
+            return None
+        outcome = handle(item)
+        InboxItem.objects.filter(pk=item.pk).update(processed_at=timezone.now(), outcome=outcome)
+    logger.info("inbox %s %s: %s", item.activity_type, item.activity_id, outcome)
+    return outcome
+
+
+STALLED_AFTER = timedelta(minutes=2)
+SWEEP_LIMIT = 500
+
+
+def process_stalled(now=None) -> int:
+    """Activities stored but never processed (their task was lost, or its worker died):
+    processed now, oldest first. Run by the worker's sweep."""
+    cutoff = (now or timezone.now()) - STALLED_AFTER
+    pending = InboxItem.objects.filter(processed_at__isnull=True, received_at__lt=cutoff)
+    ids = list(pending.order_by("id").values_list("pk", flat=True)[:SWEEP_LIMIT])
+    return sum(process(pk) is not None for pk in ids)

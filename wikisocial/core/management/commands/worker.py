@@ -14,15 +14,21 @@ logger = logging.getLogger("wikisocial.federation.delivery")
 
 
 def sweep_once() -> None:
-    """One delivery sweep (federation/delivery.py `sweep`); a failure is logged, never raised."""
+    """One sweep of federation's durable queues: overdue deliveries (federation/delivery.py
+    `sweep`) and inbox activities left unprocessed (federation/dispatch.py). A failure is
+    logged, never raised."""
     from wikisocial.federation.delivery import sweep
+    from wikisocial.federation.dispatch import process_stalled
 
     try:
         tried = sweep()
         if tried:
             logger.info("delivery sweep tried %d overdue delivery(ies)", tried)
+        handled = process_stalled()
+        if handled:
+            logger.info("inbox sweep processed %d stalled activity(ies)", handled)
     except Exception:
-        logger.exception("delivery sweep failed")
+        logger.exception("federation sweep failed")
     finally:
         connections.close_all()  # this thread's connections only
 
