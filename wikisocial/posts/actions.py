@@ -88,15 +88,23 @@ class Draft:
 
 
 def _mentioned_account(ref: MentionRef) -> Account | None:
+    """The account a mention names: ours, one we know, or one its server tells us of
+    (WebFinger, as Mastodon does when a post mentions someone new)."""
+    from wikisocial.federation.resolve import resolve_handle
+
     domain = (ref.domain or "").lower()
     if domain == settings.DOMAIN:
         domain = ""
-    return (
+    known = (
         Account.objects.active()
         .filter(username__iexact=ref.username, domain=domain)
         .exclude(domain="", user__approval="pending")
         .first()
     )
+    if known is not None or not domain:
+        return known
+    found = resolve_handle(ref.username, domain)
+    return found if found is not None and found.deleted_at is None else None
 
 
 def render(text: str) -> tuple[RenderedPost, list[Account]]:

@@ -136,9 +136,7 @@ class Post(models.Model):
             models.Index(fields=["uri"], name="post_uri"),
         ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["uri"], condition=~Q(uri=""), name="post_uri_unique"
-            ),
+            models.UniqueConstraint(fields=["uri"], condition=~Q(uri=""), name="post_uri_unique"),
             models.UniqueConstraint(
                 fields=["author", "boost_of"],
                 condition=Q(boost_of__isnull=False, deleted_at__isnull=True),

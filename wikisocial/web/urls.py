@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from wikisocial.federation import inbox
-from wikisocial.web.views import notifications, pages, posts, social, timelines
+from wikisocial.web.views import notifications, pages, posts, search, social, timelines
 
 app_name = "web"
 
@@ -14,6 +14,15 @@ class UsernameConverter:
 
     def to_url(self, value: str) -> str:
         return value
+
+
+class HandleConverter(UsernameConverter):
+    """A local username, or a remote account's ``user@domain`` (domain: host[:port])."""
+
+    regex = (
+        r"[A-Za-z0-9_]{1,30}"
+        r"|[^/@\s]{1,255}@(?:\[[0-9A-Fa-f:.]{2,45}\]|[^/@\s:\[\]]{1,253})(?::[0-9]{1,5})?"
+    )
 
 
 class PostIdConverter:
@@ -35,11 +44,15 @@ class ToggleConverter(UsernameConverter):
 
 
 register_converter(UsernameConverter, "username")
+register_converter(HandleConverter, "handle")
 register_converter(PostIdConverter, "post_id")
 register_converter(RelationConverter, "relation")
 register_converter(ToggleConverter, "toggle")
 
-POST = "@<username:username>/<post_id:post_id>"
+# Profiles, posts and the buttons on them take remote handles too; the pages that only local
+# accounts have (wall, outbox, inbox, featured, followers, following) take local usernames.
+PROFILE = "@<handle:username>"
+POST = f"{PROFILE}/<post_id:post_id>"
 
 urlpatterns = [
     path("", timelines.home, name="home"),
@@ -61,14 +74,15 @@ urlpatterns = [
     path("about", pages.about, name="about"),
     path("about/code-of-conduct", pages.code_of_conduct, name="code-of-conduct"),
     path("directory", pages.directory, name="directory"),
-    path("@<username:username>", timelines.profile, name="profile"),
+    path("search", search.search, name="search"),
+    path(PROFILE, timelines.profile, name="profile"),
     path(
-        "@<username:username>/with_replies",
+        f"{PROFILE}/with_replies",
         timelines.profile,
         {"tab": "replies"},
         name="profile-replies",
     ),
-    path("@<username:username>/media", timelines.profile, {"tab": "media"}, name="profile-media"),
+    path(f"{PROFILE}/media", timelines.profile, {"tab": "media"}, name="profile-media"),
     path("@<username:username>/wall", timelines.wall, name="wall"),
     path("@<username:username>/outbox", timelines.outbox, name="outbox"),
     path("@<username:username>/inbox", inbox.inbox, name="inbox"),
@@ -85,7 +99,7 @@ urlpatterns = [
         {"direction": "following"},
         name="following",
     ),
-    path("@<username:username>/<relation:what>", social.relation, name="relation"),
+    path(f"{PROFILE}/<relation:what>", social.relation, name="relation"),
     path(POST, posts.post_detail, name="post"),
     path(f"{POST}/edit", posts.edit, name="post-edit"),
     path(f"{POST}/history", posts.history, name="post-history"),

@@ -6,7 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotFound,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +24,7 @@ from django.views.decorators.vary import vary_on_headers
 from wikisocial.core.pagination import as_id
 from wikisocial.federation import documents
 from wikisocial.federation.jsonld import wants_activitypub
+from wikisocial.federation.resolve import split_handle
 from wikisocial.posts import actions
 from wikisocial.posts.forms import ComposeForm, initial_from
 from wikisocial.posts.models import Poll, Post
@@ -29,9 +36,11 @@ ALT_TEXT_TIP = _lazy("Posted. Tip: describe your images (alt text) so everyone c
 
 
 def visible_post(request: HttpRequest, username: str, post_id: int) -> Post:
-    """The post, if this viewer may see it and the URL names its author; else 404."""
+    """The post, if this viewer may see it and the URL names its author (``name`` when local,
+    ``name@domain`` when remote); else 404."""
     post = with_related(Post.objects.visible_to(viewer_of(request))).filter(pk=post_id).first()
-    if post is None or post.author.username.lower() != username.lower() or not post.author.is_local:
+    name, domain = split_handle(username)
+    if post is None or post.author.domain != domain or post.author.username.lower() != name.lower():
         raise Http404
     return post
 
@@ -75,6 +84,8 @@ def compose(request: HttpRequest) -> HttpResponse:
 def post_detail(request: HttpRequest, username: str, post_id: int) -> HttpResponse:
     post = visible_post(request, username, post_id)
     if wants_activitypub(request):
+        if not post.local:  # not ours to describe: ask its own server
+            return HttpResponseRedirect(post.uri) if post.uri else HttpResponseNotFound()
         return documents.post(post)
     if post.is_boost:
         return HttpResponseRedirect(post.boost_of.get_absolute_url())
@@ -84,7 +95,7 @@ def post_detail(request: HttpRequest, username: str, post_id: int) -> HttpRespon
     ancestors, descendants = thread(post, viewer)
     reply_form = None
     if viewer is not None:
-        mention = f"@{post.author.username} " if post.author_id != viewer.pk else ""
+        mention = f"{post.author.handle} " if post.author_id != viewer.pk else ""
         reply_form = ComposeForm(
             author=viewer,
             initial={

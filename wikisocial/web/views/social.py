@@ -27,9 +27,9 @@ MUTE_DURATIONS = {
 
 
 def _target(request: HttpRequest, username: str) -> Account:
-    account = (
-        Account.objects.visible_to(request.user).local().filter(username__iexact=username).first()
-    )
+    from wikisocial.web.views.timelines import profile_account
+
+    account = profile_account(request, username)
     if account is None or account.pk == request.user.account.pk:
         raise Http404
     return account
@@ -41,7 +41,7 @@ def relation(request: HttpRequest, username: str, what: str) -> HttpResponse:
     """follow, unfollow, block, unblock, mute, unmute ``username``."""
     viewer = request.user.account
     target = _target(request, username)
-    profile_url = reverse("web:profile", kwargs={"username": target.username})
+    profile_url = target.get_absolute_url()
     try:
         if what == "follow":
             result = actions.follow(

@@ -3,10 +3,19 @@ walls, bookmarks. Pages go down with "Older posts" links, never endless scrollin
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotFound,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.vary import vary_on_headers
 
 from wikisocial.accounts.models import Account
@@ -14,6 +23,7 @@ from wikisocial.core.markup import normalize_hashtag
 from wikisocial.core.pagination import Cursor, cursor_from
 from wikisocial.federation import documents
 from wikisocial.federation.jsonld import wants_activitypub
+from wikisocial.federation.resolve import split_handle
 from wikisocial.posts.forms import ComposeForm
 from wikisocial.posts.models import Bookmark, Hashtag, Post
 from wikisocial.social.models import HashtagFollow
@@ -94,27 +104,44 @@ def hashtag(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def profile_account(request: HttpRequest, username: str) -> Account | None:
-    """The local account at /@username, if the viewer may see it."""
+    """The account at /@username (local) or /@user@domain (remote), if the viewer may see it."""
+    name, domain = split_handle(username)
     return (
         Account.objects.visible_to(request.user)
-        .local()
-        .filter(username__iexact=username)
+        .filter(domain=domain, username__iexact=name)
         .prefetch_related("languages", "affiliations")
         .first()
     )
+
+
+def _missing_profile(request: HttpRequest, username: str) -> HttpResponse:
+    """A deleted local account is gone (410); a remote one we don't know yet can be looked up
+    (someone logged in is sent to the search, which fetches it); anything else is 404."""
+    name, domain = split_handle(username)
+    if not domain:
+        gone = Account.objects.local().filter(username__iexact=name, deleted_at__isnull=False)
+        if gone.exists():
+            return render(request, "web/profile_gone.html", {"username": name}, status=410)
+    elif (
+        viewer_of(request) is not None
+        and not Account.objects.filter(domain=domain, username__iexact=name).exists()
+    ):
+        search = reverse("web:search") + "?" + urlencode({"q": f"@{name}@{domain}"})
+        return HttpResponseRedirect(search)
+    raise Http404
 
 
 @vary_on_headers("Accept")
 def profile(request: HttpRequest, username: str, tab: str = "posts") -> HttpResponse:
     account = profile_account(request, username)
     if account is None:
-        gone = Account.objects.local().filter(username__iexact=username, deleted_at__isnull=False)
-        if gone.exists():
-            return render(request, "web/profile_gone.html", {"username": username}, status=410)
-        raise Http404
-    if account.username != username:
-        return HttpResponseRedirect(request.path.replace(username, account.username, 1))
+        return _missing_profile(request, username)
+    canonical = account.url_handle
+    if canonical != username:
+        return HttpResponseRedirect(request.path.replace(username, canonical, 1))
     if wants_activitypub(request):
+        if not account.is_local:  # not ours to describe: ask its own server
+            return HttpResponseRedirect(account.uri) if account.uri else HttpResponseNotFound()
         return documents.actor(account)
     viewer = viewer_of(request)
     timeline = queries.profile(account, viewer, _cursor(request), tab)
