@@ -41,8 +41,9 @@ def account(obj: Account) -> dict[str, Any]:
         .isoformat()
         .replace("+00:00", ".000Z"),
         "note": obj.bio_html,
-        "url": url,
-        "uri": url,
+        # Remote accounts: their own profile page and ActivityPub id, as Mastodon gives them.
+        "url": url if obj.is_local else (obj.remote_url or obj.uri),
+        "uri": url if obj.is_local else obj.uri,
         "avatar": avatar,
         "avatar_static": avatar,
         "header": header,
