@@ -110,14 +110,7 @@ def post_deleted(post: Post) -> None:
     to, cc = audience(post)
     me = actor_id(post.author)
     if post.is_boost:
-        activity = {
-            "id": f"{object_id(post)}/undo",
-            "type": "Undo",
-            "actor": me,
-            "to": to,
-            "cc": cc,
-            "object": activity_of(post),
-        }
+        activity = {**_undo(activity_of(post)), "to": to, "cc": cc}
     else:
         activity = {
             "id": f"{object_id(post)}#delete",
@@ -176,15 +169,19 @@ def liked(account: Account, post: Post, like_pk: int) -> None:
         _send(_like_activity(account, post, like_pk), account, [inbox_of(post.author)])
 
 
+def _undo(activity: dict) -> dict:
+    """The Undo of one of our activities, for the same people."""
+    return {
+        "id": f"{activity['id']}/undo/{new_id()}",
+        "type": "Undo",
+        "actor": activity["actor"],
+        "object": activity,
+    }
+
+
 def unliked(account: Account, post: Post, like_pk: int) -> None:
     if account.is_local and not post.author.is_local:
-        like = _like_activity(account, post, like_pk)
-        undo = {
-            "id": f"{like['id']}/undo",
-            "type": "Undo",
-            "actor": like["actor"],
-            "object": like,
-        }
+        undo = _undo(_like_activity(account, post, like_pk))
         _send(undo, account, [inbox_of(post.author)])
 
 
@@ -212,13 +209,7 @@ def follow_requested(follower: Account, target: Account, uri: str) -> None:
 
 def unfollowed(follower: Account, target: Account, uri: str) -> None:
     if follower.is_local and not target.is_local:
-        follow = _follow_activity(follower, target, uri)
-        undo = {
-            "id": f"{follow['id']}/undo/{new_id()}",
-            "type": "Undo",
-            "actor": follow["actor"],
-            "object": follow,
-        }
+        undo = _undo(_follow_activity(follower, target, uri))
         _send(undo, follower, [inbox_of(target)])
 
 
@@ -264,9 +255,8 @@ def blocked(account: Account, target: Account, block_pk: int) -> None:
 
 def unblocked(account: Account, target: Account, block_pk: int) -> None:
     if account.is_local and not target.is_local:
-        block = _block_activity(account, target, block_pk)
-        undo = {"id": f"{block['id']}/undo", "type": "Undo", "actor": block["actor"]}
-        _send({**undo, "object": block}, account, [inbox_of(target)])
+        undo = _undo(_block_activity(account, target, block_pk))
+        _send(undo, account, [inbox_of(target)])
 
 
 # --- pins and profiles -----------------------------------------------------------------------
