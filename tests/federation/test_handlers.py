@@ -419,3 +419,70 @@ def test_activities_left_unprocessed_are_swept(bob, ana):
     item.refresh_from_db()
     assert item.processed_at is not None and item.outcome == "now follows @ana"
     assert process_stalled() == 0
+
+
+def test_numbers_and_dates_out_of_range_are_tamed(bob):
+    question = note(
+        20,
+        type="Question",
+        published="0001-01-01T00:00:00+01:00",
+        oneOf=[{"type": "Note", "name": "A", "replies": {"totalItems": 2**70}}],
+        attachment=[{"type": "Image", "url": "https://remote.example/a.png", "width": 2**70}],
+    )
+    assert run("Create", object=question).startswith("stored post")
+    post = Post.objects.get(uri=question["id"])
+    assert post.poll.options.get().votes_count == 2**31 - 1
+    assert post.media.get().width == 2**31 - 1
+    assert post.created_at.year >= 2026  # an impossible date is not believed
+
+
+def test_an_unforeseen_error_is_recorded_and_the_sweep_goes_on(bob, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wikisocial.federation import handlers
+    from wikisocial.federation.dispatch import process_stalled
+
+    def broken(activity, actor):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(handlers.HANDLERS, "Like", broken)
+    old = timezone.now() - timedelta(hours=1)
+    for number, kind in ((1, "Like"), (2, "EmojiReact")):
+        InboxItem.objects.create(
+            activity_id=f"https://remote.example/activities/old-{number}",
+            activity_type=kind,
+            actor_uri=BOB,
+            document={"id": f"https://remote.example/activities/old-{number}", "actor": BOB},
+        )
+    InboxItem.objects.update(received_at=old)
+    assert process_stalled() == 2
+    outcomes = dict(InboxItem.objects.values_list("activity_type", "outcome"))
+    assert outcomes["Like"] == "error: RuntimeError: a bug"
+    assert outcomes["EmojiReact"].startswith("ignored")
+
+
+def test_a_move_to_one_of_our_accounts_is_refused(ana, bob):
+    outcome = run("Move", object=BOB, target=f"{SITE}/@ana")
+    assert outcome.startswith("refused") and "here" in outcome
+
+
+def test_a_remote_edit_replaces_media_only_when_it_changed(bob):
+    first = note(21, attachment=[{"type": "Image", "url": "https://remote.example/1.png"}])
+    run("Create", object=first)
+    post = Post.objects.get(uri=first["id"])
+    original = post.media.get().pk
+    run("Update", object={**first, "content": "<p>new words</p>"})
+    assert post.media.get().pk == original  # same image: kept
+    run("Update", object={**first, "attachment": [{"type": "Image", "url": "https://r.example/2"}]})
+    assert post.media.get().remote_url == "https://r.example/2"
+    assert not post.media.filter(pk=original).exists()
+
+
+def test_type_of_reads_lists_and_prefixed_names():
+    from wikisocial.federation.jsonld import type_of
+
+    assert type_of({"type": ["schema:Thing", "Person"]}) == "Person"
+    assert type_of({"type": "Note"}) == "Note"
+    assert type_of({"type": [1, {}]}) == "" and type_of("Note") == ""

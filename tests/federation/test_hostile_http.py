@@ -246,3 +246,9 @@ def test_a_dead_domain_that_talks_to_us_is_revived(live_server, keys):
     assert send(live_server, keys, activity("Like", object=f"{SITE}/@x/1")).status_code == 202
     health = DomainHealth.objects.get(domain="evil.example")
     assert not health.dead and health.consecutive_failures == 0
+
+
+def test_an_activity_id_over_500_characters_is_400(live_server, keys):
+    document = {**activity("Like"), "id": "https://evil.example/" + "x" * 600}
+    response = send(live_server, keys, document)
+    assert response.status_code == 400 and not InboxItem.objects.exists()

@@ -207,3 +207,33 @@ def test_a_vote_in_a_remote_poll_goes_to_its_author(ana):
     assert [v["object"]["name"] for v in votes] == ["Tea", "Coffee"]
     assert all(v["object"]["inReplyTo"] == post.uri and v["type"] == "Create" for v in votes)
     assert votes[0]["object"]["to"] == [bob.uri]
+
+
+def test_asking_again_sends_a_new_follow_and_undo_block_names_the_block(ana):
+    bob = remote("https://three.example/users/bob")
+    first = social.follow(ana, bob)
+    again = social.follow(ana, bob)
+    follows = [body for _url, body in deliveries() if body["type"] == "Follow"]
+    assert len(follows) == 2 and follows[0]["id"] != follows[1]["id"] == again.uri
+    assert first.uri != again.uri
+    row = social.block(ana, bob)
+    social.unblock(ana, bob)
+    undo = [body for _url, body in deliveries() if body["type"] == "Undo"][-1]
+    assert undo["object"]["id"].endswith(f"#blocks/{row.pk}")
+
+
+def test_a_followers_only_reply_does_not_go_to_an_unmentioned_parent_author(ana, followers):
+    bob = remote("https://three.example/users/bob")
+    parent = receive_post(
+        bob,
+        Incoming(
+            uri="https://three.example/users/bob/statuses/1",
+            url="https://three.example/@bob/1",
+            html="<p>hi</p>",
+            created_at=bob.created_at,
+        ),
+    )
+    posts.create_post(
+        ana, Draft(text="just my followers", visibility=Visibility.FOLLOWERS, in_reply_to=parent)
+    )
+    assert "https://three.example/inbox" not in inboxes()

@@ -55,7 +55,9 @@ def _text(value: object, limit: int) -> str:
 def _url(value: object) -> str:
     if isinstance(value, dict):
         value = value.get("href") or value.get("url")
-    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else ""
+    if isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) <= 500:
+        return value
+    return ""
 
 
 def store_actor(document: dict) -> Account:
@@ -66,7 +68,7 @@ def store_actor(document: dict) -> Account:
     username = _text(document.get("preferredUsername"), 255)
     if not isinstance(actor_id, str) or kind not in ACTOR_TYPES or not username:
         raise ActorError("not an actor with an id, a type and a preferredUsername")
-    if not USERNAME.fullmatch(username) or not actor_id.startswith(("https://", "http://")):
+    if not USERNAME.fullmatch(username) or _url(actor_id) != actor_id:
         raise ActorError(f"not a username we can write as @name@domain: {username!r}")
     inbox = _url(document.get("inbox"))
     if not inbox:

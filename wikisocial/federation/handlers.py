@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
 from wikisocial.accounts.models import Account
 from wikisocial.core.http import FetchError, fetch_activitypub
@@ -367,8 +369,9 @@ def on_block(activity: dict, actor: Account) -> str:
     from wikisocial.social.actions import block
 
     target = _local_target(activity)
-    row = block(actor, target)
-    Block.objects.filter(pk=row.pk, uri="").update(uri=activity["id"])
+    with transaction.atomic():
+        row = block(actor, target)
+        Block.objects.filter(pk=row.pk, uri="").update(uri=activity["id"])
     return f"blocked {target.handle}"
 
 
@@ -407,6 +410,9 @@ def on_move(activity: dict, actor: Account) -> str:
     target_id = url_of(activity.get("target"))
     if target_id is None:
         raise Refused("a Move without a target")
+    if local_account(target_id) is not None or target_id.startswith(settings.SITE_URL + "/"):
+        # Our accounts can't name an old one (no alsoKnownAs yet): nothing to check it by.
+        raise Refused("a Move to an account here, which does not name the old one")
     try:
         document = fetch_activitypub(target_id, signer=instance_signer)
     except FetchError as exc:

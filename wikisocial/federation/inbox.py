@@ -92,6 +92,8 @@ def check(request: HttpRequest) -> tuple[dict, str]:
     activity_id = activity.get("id")
     if not isinstance(activity_id, str) or host_of(activity_id) != host_of(actor_id):
         raise Refused(400, "the activity's id is missing or on another origin than its actor")
+    if len(activity_id) > 500 or len(actor_id) > 500:
+        raise Refused(400, "the activity's id or actor is longer than 500 characters")
     return activity, actor_id
 
 

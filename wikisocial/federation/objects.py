@@ -70,16 +70,29 @@ def _when(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        moment = parse_datetime(value)
-    except ValueError:
+        moment = parse_datetime(value[:64])
+    except (ValueError, OverflowError):
         return None
     if moment is None:
         return None
-    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
+    if not timezone.is_aware(moment):
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return moment if EARLIEST <= moment <= LATEST else None
+    except OverflowError:  # an offset that pushes the moment out of range
+        return None
+
+
+MAX_INT = 2**31 - 1
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+    """A count or size: non-negative, at most what a database integer holds."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        return 0
+    return min(value, MAX_INT)
 
 
 # --- our own objects, named by URL -----------------------------------------------------------

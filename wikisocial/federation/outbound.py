@@ -61,7 +61,7 @@ def post_inboxes(post: Post) -> list[str]:
     if post.visibility == Visibility.LOCAL:
         return []
     people = Q(mentioned_in__post=post)
-    if post.in_reply_to_account_id and post.visibility != Visibility.DIRECT:
+    if post.in_reply_to_account_id and post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
         people |= Q(pk=post.in_reply_to_account_id)
     if post.is_boost:
         people |= Q(pk=post.boost_of.author_id)

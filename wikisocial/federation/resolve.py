@@ -39,6 +39,7 @@ from wikisocial.federation.actors import (
     instance_signer,
     store_actor,
 )
+from wikisocial.federation.jsonld import type_of
 from wikisocial.posts.models import Hashtag, Post
 
 logger = logging.getLogger(__name__)
@@ -240,7 +241,7 @@ def _fetch_url(url: str) -> Account | Post:
     from wikisocial.federation.objects import post_from_document
 
     document = _fetch_document(url)
-    if document.get("type") in ACTOR_TYPES:
+    if type_of(document) in ACTOR_TYPES:
         return store_actor(document)
     # The document came from its own id (checked by fetch_activitypub): as fetch_post would.
     return post_from_document(document)

@@ -87,9 +87,15 @@ class Draft:
 # --- rendering -----------------------------------------------------------------------------
 
 
-def _mentioned_account(ref: MentionRef) -> Account | None:
+# People a post mentions whom we don't know yet are looked up on their servers (WebFinger),
+# at most this many per post: each lookup may take seconds.
+MENTION_LOOKUPS = 5
+
+
+def _mentioned_account(ref: MentionRef, lookups: list[int]) -> Account | None:
     """The account a mention names: ours, one we know, or one its server tells us of
-    (WebFinger, as Mastodon does when a post mentions someone new)."""
+    (WebFinger, as Mastodon does when a post mentions someone new) while ``lookups`` (a
+    one-item countdown shared by the post's mentions) lasts."""
     from wikisocial.federation.resolve import resolve_handle
 
     domain = (ref.domain or "").lower()
@@ -101,8 +107,9 @@ def _mentioned_account(ref: MentionRef) -> Account | None:
         .exclude(domain="", user__approval="pending")
         .first()
     )
-    if known is not None or not domain:
+    if known is not None or not domain or lookups[0] <= 0:
         return known
+    lookups[0] -= 1
     found = resolve_handle(ref.username, domain)
     return found if found is not None and found.deleted_at is None else None
 
@@ -110,9 +117,10 @@ def _mentioned_account(ref: MentionRef) -> Account | None:
 def render(text: str) -> tuple[RenderedPost, list[Account]]:
     """Render a post's source; also return the accounts it mentions, in order."""
     found: dict[MentionRef, Account] = {}
+    lookups = [MENTION_LOOKUPS]
 
     def resolve(ref: MentionRef) -> str | None:
-        account = _mentioned_account(ref)
+        account = _mentioned_account(ref, lookups)
         if account is None:
             return None
         found[ref] = account

@@ -82,9 +82,13 @@ def _tags(post: Post, names: list[str]) -> None:
 
 def _media(post: Post, items: list[RemoteMedia]) -> None:
     """The post's attachments, as links to the original; images are copied here by a task."""
-    from wikisocial.posts.tasks import fetch_remote_media
+    from wikisocial.posts.tasks import delete_unattached_media, fetch_remote_media
 
-    MediaAttachment.objects.filter(post=post).delete()
+    # Earlier attachments (and the copies of their images) go, through the usual clean-up.
+    old = list(MediaAttachment.objects.filter(post=post).values_list("pk", flat=True))
+    MediaAttachment.objects.filter(pk__in=old).update(post=None)
+    for pk in old:
+        transaction.on_commit(lambda pk=pk: delete_unattached_media.enqueue(pk))
     rows = MediaAttachment.objects.bulk_create(
         MediaAttachment(
             account_id=post.author_id,
@@ -223,7 +227,7 @@ def receive_edit(post: Post, author: Account, incoming: Incoming) -> Post:
         _tags(post, incoming.hashtags)
         _mentions(post, incoming.mentioned)
         known = list(MediaAttachment.objects.filter(post=post).values_list("remote_url", flat=True))
-        if known != [m.url for m in incoming.media[:MAX_MEDIA]] or changed:
+        if known != [m.url for m in incoming.media[:MAX_MEDIA]]:
             _media(post, incoming.media)
         _poll(post, incoming.poll)
         if changed:

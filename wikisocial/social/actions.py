@@ -62,10 +62,15 @@ def follow(
             )
             if created:
                 send_notification(target, Kind.FOLLOW_REQUEST, follower)
-            elif uri and follower.is_local:
-                uri = request.uri or uri
-            # Asked again: the remote server may not have the first Follow.
-            outbound.follow_requested(follower, target, request.uri or uri)
+            elif follower.is_local and not target.is_local:
+                # Asked again: the other server may have lost the first Follow, or never got
+                # it. A new id, so it is a new activity for the delivery queue and for them.
+                request.uri = outbound.new_follow_uri(follower)
+                FollowRequest.objects.filter(pk=request.pk).update(uri=request.uri)
+            elif uri:
+                FollowRequest.objects.filter(pk=request.pk).update(uri=uri)
+                request.uri = uri
+            outbound.follow_requested(follower, target, request.uri)
         return request
     with transaction.atomic():
         row = _create_follow(follower, target, {**options, "uri": uri})
@@ -176,8 +181,9 @@ def block(account: Account, target: Account) -> Block:
 def unblock(account: Account, target: Account) -> None:
     with transaction.atomic():
         for row in Block.objects.filter(account=account, target=target):
+            pk = row.pk
             row.delete()
-            outbound.unblocked(account, target, row.pk)
+            outbound.unblocked(account, target, pk)
 
 
 def mute(
