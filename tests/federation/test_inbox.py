@@ -189,3 +189,32 @@ def test_a_huge_body_is_refused_before_reading(client, private_key, bob):
 
 def test_get_is_not_allowed(client, db):
     assert client.get("/inbox").status_code == 405
+
+
+def test_a_rotated_key_is_fetched_again_at_most_every_ten_minutes(
+    client, private_key, bob, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    new_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    calls = []
+
+    def fake_fetch(url, *, signer=None):
+        calls.append(url)
+        return actor_document(new_key)
+
+    monkeypatch.setattr(actors, "fetch_activitypub", fake_fetch)
+    body = json.dumps(activity(id="https://remote.example/activities/rotated")).encode()
+    # Fetched a moment ago: a failing signature is just refused.
+    assert post(client, body, signed(new_key, body)).status_code == 401
+    assert calls == []
+    Account.objects.filter(pk=bob.pk).update(fetched_at=timezone.now() - timedelta(hours=1))
+    assert post(client, body, signed(new_key, body)).status_code == 202
+    assert calls == [REMOTE]
+    assert RemoteKey.objects.get(key_id=KEY_ID).public_key_pem == public_pem(new_key)
+    # The old key no longer works, and a bad signature now costs no second fetch.
+    other = json.dumps(activity(id="https://remote.example/activities/old")).encode()
+    assert post(client, other, signed(private_key, other)).status_code == 401
+    assert calls == [REMOTE]
