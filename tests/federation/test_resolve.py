@@ -323,3 +323,61 @@ def test_search_lookups_are_rate_limited(remote, user, monkeypatch):
         assert not resolve.search(f"nobody@{remote.domain}", user).limited
     results = resolve.search(f"bob@{remote.domain}", user)
     assert results.limited and results.empty
+
+
+def _png(width: int, height: int) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_remote_profile_brings_its_fields_avatar_and_header(remote):
+    from wikisocial.federation.actors import store_actor
+
+    remote.extra["/avatar.png"] = lambda: (200, "image/png", _png(500, 500))
+    remote.extra["/header.png"] = lambda: (200, "image/png", _png(1600, 600))
+    document = {
+        **remote.actor(),
+        "icon": {"type": "Image", "url": f"{remote.base}/avatar.png"},
+        "image": {"type": "Image", "url": f"{remote.base}/header.png"},
+        "attachment": [
+            {
+                "type": "PropertyValue",
+                "name": "Website",
+                "value": '<a href="https://bob.example" rel="me">bob.example</a><script>x</script>',
+            }
+        ],
+    }
+    bob = store_actor(document)
+    bob.refresh_from_db()
+    assert bob.fields == [{"name": "Website", "value": "bob.example"}]
+    assert bob.avatar and bob.header  # copied here, re-encoded and cropped as ours are
+    assert (bob.avatar.width, bob.avatar.height) == (400, 400)
+    seen = len(remote.seen)
+    store_actor(document)  # unchanged images are not fetched again
+    assert len(remote.seen) == seen
+    store_actor({**document, "icon": None})
+    bob.refresh_from_db()
+    assert not bob.avatar and bob.header
+
+
+def test_a_remote_posts_image_is_copied_here(remote):
+    from wikisocial.federation.objects import post_from_document
+
+    remote.extra["/cat.png"] = lambda: (200, "image/png", _png(800, 600))
+    remote.extra["/broken.png"] = lambda: (200, "image/png", b"not an image")
+    note = {
+        **remote.note(),
+        "attachment": [
+            {"type": "Document", "mediaType": "image/png", "url": f"{remote.base}/cat.png"},
+            {"type": "Document", "mediaType": "image/png", "url": f"{remote.base}/broken.png"},
+        ],
+    }
+    post = post_from_document(note)
+    good, broken = post.media.order_by("position")
+    assert good.file and good.thumbnail and (good.width, good.height) == (800, 600)
+    assert not broken.file and broken.remote_url.endswith("/broken.png")  # left as a link

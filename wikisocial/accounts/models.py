@@ -194,6 +194,9 @@ class Account(models.Model):
     shared_inbox_url = models.CharField(max_length=500, blank=True, default="")
     # The followers collection: a post addressed to it is followers-only.
     followers_url = models.CharField(max_length=500, blank=True, default="")
+    # Where a remote account's avatar and header come from; our copies are in avatar/header.
+    avatar_remote_url = models.CharField(max_length=500, blank=True, default="")
+    header_remote_url = models.CharField(max_length=500, blank=True, default="")
     fetched_at = models.DateTimeField(null=True, blank=True)
 
     objects = AccountQuerySet.as_manager()

@@ -7,12 +7,14 @@ import logging
 import re
 from urllib.parse import urldefrag, urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from wikisocial.accounts.models import Account, ActorType
+from wikisocial.accounts.tasks import fetch_profile_image
 from wikisocial.core.http import FetchError, fetch_activitypub
-from wikisocial.core.markup import clean_text, sanitize_html
+from wikisocial.core.markup import clean_text, excerpt, sanitize_html
 from wikisocial.federation.jsonld import type_of
 from wikisocial.federation.keys import key_of
 from wikisocial.federation.models import RemoteKey
@@ -84,6 +86,7 @@ def store_actor(document: dict) -> Account:
         "inbox_url": inbox,
         "shared_inbox_url": _url(endpoints.get("sharedInbox")),
         "followers_url": _url(document.get("followers")),
+        "fields": _fields(document.get("attachment")),
         "locked": bool(document.get("manuallyApprovesFollowers")),
         "actor_type": kind if kind in ActorType.values else ActorType.PERSON,
         "fetched_at": timezone.now(),
@@ -98,9 +101,44 @@ def store_actor(document: dict) -> Account:
         for name, value in fields.items():
             setattr(account, name, value)
         account.uri = actor_id
+        images = _images(account, document)
         account.save()
         _store_key(account, actor_id, document.get("publicKey"))
+    for kind in images:
+        transaction.on_commit(lambda kind=kind: fetch_profile_image.enqueue(account.pk, kind))
     return account
+
+
+def _fields(attachment: object) -> list[dict[str, str]]:
+    """Profile fields (PropertyValue), as text: a value's HTML is usually one link."""
+    limits = settings.PROFILE_LIMITS
+    fields = []
+    for item in attachment if isinstance(attachment, list) else []:
+        if not isinstance(item, dict) or item.get("type") != "PropertyValue":
+            continue
+        name, value = item.get("name"), item.get("value")
+        if isinstance(name, str) and isinstance(value, str):
+            fields.append(
+                {
+                    "name": _text(name, limits["field_name"]),
+                    "value": clean_text(excerpt(sanitize_html(value[:5000]), 5000))[
+                        : limits["field_value"]
+                    ],
+                }
+            )
+    return fields[: limits["fields"]]
+
+
+def _images(account: Account, document: dict) -> list[str]:
+    """Note where the actor's avatar (icon) and header (image) are; return those that changed,
+    for the worker to copy here."""
+    changed = []
+    for kind, key in (("avatar", "icon"), ("header", "image")):
+        url = _url(document.get(key))
+        if url != getattr(account, f"{kind}_remote_url"):
+            setattr(account, f"{kind}_remote_url", url)
+            changed.append(kind)
+    return changed
 
 
 def _store_key(account: Account, actor_id: str, key: object) -> None:
