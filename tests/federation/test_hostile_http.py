@@ -252,3 +252,30 @@ def test_an_activity_id_over_500_characters_is_400(live_server, keys):
     document = {**activity("Like"), "id": "https://evil.example/" + "x" * 600}
     response = send(live_server, keys, document)
     assert response.status_code == 400 and not InboxItem.objects.exists()
+
+
+def test_an_embedded_object_from_another_origin_is_fetched_not_trusted(
+    live_server, keys, monkeypatch
+):
+    from wikisocial.core.http import FetchError
+    from wikisocial.federation import objects
+
+    fetched = []
+
+    def origin_unreachable(url, **kwargs):
+        fetched.append(url)
+        raise FetchError("network", "unreachable")
+
+    monkeypatch.setattr(objects, "fetch_activitypub", origin_unreachable)
+    planted = {
+        "id": f"{BOB}/statuses/planted",
+        "type": "Note",
+        "attributedTo": MALLORY,
+        "content": "<p>words put in bob's mouth</p>",
+        "to": [PUBLIC],
+    }
+    forged = activity("Create", object=planted)
+    assert send(live_server, keys, forged).status_code == 202
+    assert fetched == [planted["id"]]  # asked of its own origin, not believed
+    assert outcome_of(forged).startswith("refused")
+    assert not Post.objects.filter(uri=planted["id"]).exists()
