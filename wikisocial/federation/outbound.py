@@ -192,25 +192,34 @@ def new_follow_uri(follower: Account) -> str:
     return f"{actor_id(follower)}#follows/{new_id()}"
 
 
-def _follow_activity(follower: Account, target: Account, uri: str) -> dict:
+def _between(kind: str, activity_id: str, account: Account, target: Account) -> dict:
+    """An activity of one account about another (Follow, Block)."""
     return {
-        "id": uri or f"{actor_id(follower)}#follows/{follower.pk}/{target.pk}",
-        "type": "Follow",
-        "actor": actor_id(follower),
+        "id": activity_id,
+        "type": kind,
+        "actor": actor_id(account),
         "object": actor_id(target),
     }
 
 
+def _tell(account: Account, target: Account, activity: dict) -> None:
+    """Send a local account's activity to the remote account it is about."""
+    if account.is_local and not target.is_local:
+        _send(activity, account, [inbox_of(target)])
+
+
+def _follow_activity(follower: Account, target: Account, uri: str) -> dict:
+    fallback = f"{actor_id(follower)}#follows/{follower.pk}/{target.pk}"
+    return _between("Follow", uri or fallback, follower, target)
+
+
 def follow_requested(follower: Account, target: Account, uri: str) -> None:
     """A local account asks a remote one to follow it."""
-    if follower.is_local and not target.is_local:
-        _send(_follow_activity(follower, target, uri), follower, [inbox_of(target)])
+    _tell(follower, target, _follow_activity(follower, target, uri))
 
 
 def unfollowed(follower: Account, target: Account, uri: str) -> None:
-    if follower.is_local and not target.is_local:
-        undo = _undo(_follow_activity(follower, target, uri))
-        _send(undo, follower, [inbox_of(target)])
+    _tell(follower, target, _undo(_follow_activity(follower, target, uri)))
 
 
 def _answer(kind: str, follower: Account, target: Account, uri: str) -> None:
@@ -240,23 +249,15 @@ def follow_rejected(follower: Account, target: Account, uri: str) -> None:
 
 
 def _block_activity(account: Account, target: Account, block_pk: int) -> dict:
-    return {
-        "id": f"{actor_id(account)}#blocks/{block_pk}",
-        "type": "Block",
-        "actor": actor_id(account),
-        "object": actor_id(target),
-    }
+    return _between("Block", f"{actor_id(account)}#blocks/{block_pk}", account, target)
 
 
 def blocked(account: Account, target: Account, block_pk: int) -> None:
-    if account.is_local and not target.is_local:
-        _send(_block_activity(account, target, block_pk), account, [inbox_of(target)])
+    _tell(account, target, _block_activity(account, target, block_pk))
 
 
 def unblocked(account: Account, target: Account, block_pk: int) -> None:
-    if account.is_local and not target.is_local:
-        undo = _undo(_block_activity(account, target, block_pk))
-        _send(undo, account, [inbox_of(target)])
+    _tell(account, target, _undo(_block_activity(account, target, block_pk)))
 
 
 # --- pins and profiles -----------------------------------------------------------------------
