@@ -237,3 +237,17 @@ def test_a_followers_only_reply_does_not_go_to_an_unmentioned_parent_author(ana,
         ana, Draft(text="just my followers", visibility=Visibility.FOLLOWERS, in_reply_to=parent)
     )
     assert "https://three.example/inbox" not in inboxes()
+
+
+def test_at_most_five_unknown_people_are_looked_up_per_post(ana, monkeypatch):
+    from wikisocial.federation import resolve
+
+    asked = []
+
+    def lookup(username, domain, **kwargs):
+        asked.append(f"{username}@{domain}")
+
+    monkeypatch.setattr(resolve, "resolve_handle", lookup)
+    text = " ".join(f"@p{i}@far{i}.example" for i in range(7))
+    posts.create_post(ana, Draft(text=text))
+    assert len(asked) == 5
