@@ -11,9 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 
 from wikisocial.accounts.models import Account
 from wikisocial.core.http import FetchError, fetch_activitypub
@@ -31,6 +29,7 @@ from wikisocial.federation.objects import (
     as_list,
     attributed_ids,
     fetch_post,
+    is_ours,
     known_post,
     local_account,
     local_post,
@@ -38,7 +37,7 @@ from wikisocial.federation.objects import (
     update_from_document,
     url_of,
 )
-from wikisocial.posts.models import Like, Pin, Post, Visibility
+from wikisocial.posts.models import Like, Post, Visibility
 from wikisocial.social.models import Block, Follow, FollowRequest
 
 logger = logging.getLogger(__name__)
@@ -369,9 +368,7 @@ def on_block(activity: dict, actor: Account) -> str:
     from wikisocial.social.actions import block
 
     target = _local_target(activity)
-    with transaction.atomic():
-        row = block(actor, target)
-        Block.objects.filter(pk=row.pk, uri="").update(uri=activity["id"])
+    block(actor, target, uri=activity["id"])
     return f"blocked {target.handle}"
 
 
@@ -410,7 +407,7 @@ def on_move(activity: dict, actor: Account) -> str:
     target_id = url_of(activity.get("target"))
     if target_id is None:
         raise Refused("a Move without a target")
-    if local_account(target_id) is not None or target_id.startswith(settings.SITE_URL + "/"):
+    if is_ours(target_id):
         # Our accounts can't name an old one (no alsoKnownAs yet): nothing to check it by.
         raise Refused("a Move to an account here, which does not name the old one")
     try:
@@ -442,14 +439,18 @@ def _featured_post(activity: dict, actor: Account) -> Post:
 
 
 def on_add(activity: dict, actor: Account) -> str:
+    from wikisocial.posts.remote import receive_featured
+
     post = _featured_post(activity, actor)
-    Pin.objects.get_or_create(account=actor, post=post)
+    receive_featured(actor, post, featured=True)
     return f"pinned post {post.pk}"
 
 
 def on_remove(activity: dict, actor: Account) -> str:
+    from wikisocial.posts.remote import receive_featured
+
     post = _featured_post(activity, actor)
-    Pin.objects.filter(account=actor, post=post).delete()
+    receive_featured(actor, post, featured=False)
     return f"unpinned post {post.pk}"
 
 

@@ -11,9 +11,10 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, ResolverMatch, resolve
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
@@ -98,18 +99,27 @@ def _int(value: Any) -> int:
 # --- our own objects, named by URL -----------------------------------------------------------
 
 
-def _local_match(url: str):
-    prefix = settings.SITE_URL + "/"
-    if not isinstance(url, str) or not url.startswith(prefix):
+def our_route(url: str) -> ResolverMatch | None:
+    """Which of our pages ``url`` names, when it is on this server (any scheme: ids found in
+    the wild may have either); None for other servers' URLs and paths we don't serve."""
+    if not isinstance(url, str):
         return None
     try:
-        return resolve(url[len(settings.SITE_URL) :].split("?")[0].split("#")[0])
-    except Resolver404:
+        parts = urlsplit(url)
+        if parts.netloc.lower() != settings.DOMAIN.lower():
+            return None
+        return resolve(unquote(parts.path) or "/")
+    except (Resolver404, ValueError):
         return None
+
+
+def is_ours(url: str) -> bool:
+    """Whether ``url`` is on this server (whatever it names)."""
+    return host_of(url) == settings.DOMAIN.lower()
 
 
 def local_post(url: str) -> Post | None:
-    match = _local_match(url)
+    match = our_route(url)
     if match is None or match.view_name != "web:post":
         return None
     return (
@@ -121,7 +131,7 @@ def local_post(url: str) -> Post | None:
 
 
 def local_account(url: str) -> Account | None:
-    match = _local_match(url)
+    match = our_route(url)
     if match is None or match.view_name != "web:profile":
         return None
     return (
@@ -349,7 +359,7 @@ def post_from_document(document: dict, *, depth: int = 0) -> Post:
     object_id = url_of(document.get("id"))
     if object_id is None:
         raise ObjectError("the object has no id")
-    if local_post(object_id) is not None or object_id.startswith(settings.SITE_URL + "/"):
+    if is_ours(object_id):
         raise ObjectError("the object claims to be ours")
     try:
         author = _author(document)
@@ -397,10 +407,12 @@ __all__ = [
     "attributed_ids",
     "fetch_post",
     "ids_of",
+    "is_ours",
     "known_account",
     "known_post",
     "local_account",
     "local_post",
+    "our_route",
     "post_from_document",
     "update_from_document",
     "url_of",

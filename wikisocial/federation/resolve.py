@@ -18,7 +18,6 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Q, Value, When
-from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from wikisocial.accounts.models import Account, User
@@ -184,9 +183,10 @@ def resolve_handle(
 
 def _on_this_site(url: str) -> Account | Post | None:
     """What one of our own URLs names: a profile (local or remote) or a post."""
-    try:
-        match = resolve(unquote(urlsplit(url).path) or "/")
-    except (Resolver404, ValueError):
+    from wikisocial.federation.objects import our_route
+
+    match = our_route(url)
+    if match is None:
         return None
     if match.view_name == "web:profile":
         name, domain = split_handle(match.kwargs["username"])

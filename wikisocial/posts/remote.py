@@ -260,3 +260,16 @@ def receive_vote(account: Account, post: Post, choice: str) -> bool:
         if first:
             Poll.objects.filter(pk=poll.pk).update(voters_count=F("voters_count") + 1)
     return True
+
+
+def receive_featured(account: Account, post: Post, *, featured: bool) -> None:
+    """A remote account pins (features) or unpins one of its posts. Their server sets the
+    limits, not ours; the post must be the account's own and open to all."""
+    from wikisocial.posts.models import Pin
+
+    if account.is_local or post.author_id != account.pk or not post.can_be_pinned:
+        raise PermissionDenied
+    if featured:
+        Pin.objects.get_or_create(account=account, post=post)
+    else:
+        Pin.objects.filter(account=account, post=post).delete()

@@ -155,8 +155,9 @@ def reject_follow_request(target: Account, request: FollowRequest) -> None:
         outbound.follow_rejected(request.follower, target, request.uri)
 
 
-def block(account: Account, target: Account) -> Block:
-    """Block ``target``: follows end both ways, and each disappears from the other's view."""
+def block(account: Account, target: Account, *, uri: str = "") -> Block:
+    """Block ``target``: follows end both ways, and each disappears from the other's view.
+    ``uri``: the Block activity's id, for a block made on another server."""
     from wikisocial.timelines.tasks import remove_from_feed
 
     if account.pk == target.pk:
@@ -164,7 +165,9 @@ def block(account: Account, target: Account) -> Block:
     from wikisocial.notifications.models import Notification
 
     with transaction.atomic():
-        row, created = Block.objects.get_or_create(account=account, target=target)
+        row, created = Block.objects.get_or_create(
+            account=account, target=target, defaults={"uri": uri}
+        )
         if created:
             outbound.blocked(account, target, row.pk)
         # What they did before the block goes too (as on Mastodon).
