@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.utils.translation import gettext_lazy as _
-
+from wikisocial.api.scopes import ALL as OAUTH_SCOPES
 from wikisocial.config import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -151,19 +150,23 @@ SECURE_PROXY_SSL_HEADER = (
 )
 
 OAUTH2_PROVIDER = {
-    # Mastodon's scopes; the client-API issue adds the granular forms.
-    "SCOPES": {
-        "read": _("read all your account's data"),
-        "write": _("modify all your account's data"),
-        "follow": _("modify account relationships"),
-        "push": _("receive push notifications"),
-        "profile": _("read only your account's basic information"),
-    },
+    # Mastodon's scopes, top-level and granular (wikisocial/api/scopes.py).
+    "SCOPES": OAUTH_SCOPES,
     "DEFAULT_SCOPES": ["read"],
     # RFC 9700: keep only a SHA-256 checksum of tokens at rest, never the token itself.
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    # Mastodon apps mostly use plain authorization codes; PKCE (S256) is checked when sent.
     "PKCE_REQUIRED": False,
 }
+
+# Where clients open the streaming API (`urls.streaming_api` in /api/v1/instance). By default
+# the same origin: a reverse proxy sends /api/v1/streaming to the streaming server.
+STREAMING_URL = env.get("WIKISOCIAL_STREAMING_URL") or (
+    f"{'wss' if SCHEME == 'https' else 'ws'}://{DOMAIN}"
+)
+
+# Mastodon's rate-limit headers on every client-API answer (300 requests per 5 minutes).
+API_RATE_LIMITS = env.get_bool("WIKISOCIAL_API_RATE_LIMITS", True)
 
 LOGGING = {
     "version": 1,

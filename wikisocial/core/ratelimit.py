@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import BaseCache, cache
 from django.http import HttpRequest
 
-__all__ = ["Limit", "client_ip", "hit", "over_limit"]
+__all__ = ["Limit", "client_ip", "count_hit", "hit", "over_limit"]
 
 PREFIX = "ratelimit"
 
@@ -34,19 +34,23 @@ def _cache_key(key: str) -> str:
     return f"{PREFIX}:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
-def hit(key: str, limit: int, window_seconds: int, *, using: BaseCache | None = None) -> bool:
-    """Count one hit for ``key``; True while it is within ``limit`` hits in the window,
-    False once it is over. ``using`` is the cache to count in (the default cache)."""
+def count_hit(key: str, window_seconds: int, *, using: BaseCache | None = None) -> int:
+    """Count one hit for ``key`` and return how many there have been in its window."""
     store = using if using is not None else cache
     name = _cache_key(key)
     if store.add(name, 1, window_seconds):
-        return True
+        return 1
     try:
-        count = store.incr(name)
+        return store.incr(name)
     except ValueError:  # the window ended between add and incr: this hit opens a new one
         store.add(name, 1, window_seconds)
-        return True
-    return count <= limit
+        return 1
+
+
+def hit(key: str, limit: int, window_seconds: int, *, using: BaseCache | None = None) -> bool:
+    """Count one hit for ``key``; True while it is within ``limit`` hits in the window,
+    False once it is over. ``using`` is the cache to count in (the default cache)."""
+    return count_hit(key, window_seconds, using=using) <= limit
 
 
 def over_limit(scope: str, limit: Limit, *keys: str) -> bool:

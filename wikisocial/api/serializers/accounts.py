@@ -1,4 +1,4 @@
-"""Mastodon API entities, built from our models."""
+"""The Account and CredentialAccount entities."""
 
 from __future__ import annotations
 
@@ -22,11 +22,20 @@ def media_url(field: FieldFile, default: str) -> str:
     return absolute(field.url if field else static(default))
 
 
+def iso(moment: Any) -> str | None:
+    """Mastodon's timestamps: UTC, milliseconds, ``Z``."""
+    if moment is None:
+        return None
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def account(obj: Account) -> dict[str, Any]:
     """The Mastodon Account entity."""
     url = absolute(obj.get_absolute_url())
+    # Remote images are served from our copy (fetched in the background), never hotlinked.
     avatar = media_url(obj.avatar, "web/avatar-default.png")
     header = media_url(obj.header, "web/header-default.png")
+    discoverable = getattr(obj, "discoverable", True)
     return {
         "id": str(obj.pk),
         "username": obj.username,
@@ -34,27 +43,32 @@ def account(obj: Account) -> dict[str, Any]:
         "display_name": obj.display_name,
         "locked": obj.locked,
         "bot": obj.actor_type == ActorType.SERVICE,
+        "discoverable": discoverable,
+        "indexable": discoverable,
         "group": obj.actor_type == ActorType.GROUP,
-        "discoverable": True,
-        "indexable": True,
-        "created_at": obj.created_at.replace(hour=0, minute=0, second=0, microsecond=0)
-        .isoformat()
-        .replace("+00:00", ".000Z"),
+        # Mastodon gives the day only.
+        "created_at": iso(obj.created_at.replace(hour=0, minute=0, second=0, microsecond=0)),
         "note": obj.bio_html,
         # Remote accounts: their own profile page and ActivityPub id, as Mastodon gives them.
         "url": url if obj.is_local else (obj.remote_url or obj.uri),
         "uri": url if obj.is_local else obj.uri,
         "avatar": avatar,
         "avatar_static": avatar,
+        "avatar_description": "",
         "header": header,
         "header_static": header,
+        "header_description": "",
         "followers_count": obj.followers_count,
         "following_count": obj.following_count,
         "statuses_count": obj.posts_count,
-        # Mastodon gives the day only.
         "last_status_at": obj.last_post_at.date().isoformat() if obj.last_post_at else None,
         "hide_collections": obj.hide_network,
-        "noindex": False,
+        "show_media": True,
+        "show_media_replies": True,
+        "show_featured": True,
+        "noindex": not discoverable,
+        # Quote posts are not supported: nobody may quote.
+        "feature_approval": {"automatic": [], "manual": [], "current_user": "denied"},
         "emojis": [],
         "roles": [],
         "fields": [
@@ -64,19 +78,26 @@ def account(obj: Account) -> dict[str, Any]:
     }
 
 
+def accounts(objs: list[Account]) -> list[dict[str, Any]]:
+    return [account(obj) for obj in objs]
+
+
 def credential_account(obj: Account) -> dict[str, Any]:
     """The Account entity with ``source`` and ``role``, for the account's own token."""
     data = account(obj)
+    user = obj.user
     data["source"] = {
-        "privacy": "public",
-        "sensitive": False,
-        "language": (obj.user.locale if obj.user else "") or None,
+        "privacy": getattr(obj, "default_visibility", "") or "public",
+        "sensitive": getattr(obj, "default_sensitive", False),
+        "language": getattr(obj, "default_language", "") or (user.locale if user else "") or None,
         "note": obj.bio,
         "fields": [{**f, "verified_at": None} for f in obj.fields],
         "follow_requests_count": obj.follow_requests.count(),
         "hide_collections": obj.hide_network,
-        "discoverable": True,
-        "indexable": True,
+        "discoverable": data["discoverable"],
+        "indexable": data["indexable"],
+        "attribution_domains": [],
+        "quote_policy": "nobody",
     }
     data["role"] = {
         "id": "-99",

@@ -1,0 +1,225 @@
+"""The Status entity and what it holds (MediaAttachment, Poll, mentions, tags), in two passes:
+first everything the page needs is loaded for all its posts at once (:class:`Context`), then
+each post is formatted without touching the database. A page of 40 statuses costs the same
+number of queries as a page of one."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import prefetch_related_objects
+from django.urls import reverse
+from django.utils import timezone
+
+from wikisocial.accounts.models import Account
+from wikisocial.api.serializers.accounts import absolute, account, iso
+from wikisocial.posts.activitypub import object_id
+from wikisocial.posts.models import MediaAttachment, Poll, PollVote, Post
+from wikisocial.posts.queries import interactions
+
+MEDIA_TYPES = ("image", "video", "gifv", "audio")
+
+RELATED = (
+    "author",
+    "in_reply_to",
+    "boost_of__author",
+    "media",
+    "boost_of__media",
+    "poll__options",
+    "boost_of__poll__options",
+    "mentions__account",
+    "boost_of__mentions__account",
+    "hashtags",
+    "boost_of__hashtags",
+)
+
+
+@dataclass
+class Context:
+    """Per-viewer facts about one page of posts."""
+
+    viewer: Account | None
+    liked: set[int] = field(default_factory=set)
+    boosted: set[int] = field(default_factory=set)
+    bookmarked: set[int] = field(default_factory=set)
+    pinned: set[int] = field(default_factory=set)
+    muted: set[int] = field(default_factory=set)
+    own_votes: dict[int, list[int]] = field(default_factory=dict)
+
+
+def _poll_of(post: Post) -> Poll | None:
+    try:
+        return post.poll
+    except Poll.DoesNotExist:
+        return None
+
+
+def load(posts: list[Post], viewer: Account | None) -> Context:
+    """Load what formatting ``posts`` for ``viewer`` needs, in a fixed number of queries."""
+    prefetch_related_objects(posts, *RELATED)
+    context = Context(viewer)
+    if viewer is None or not posts:
+        return context
+    facts = interactions(viewer, posts)
+    context.liked = facts["liked"]
+    context.boosted = facts["boosted"]
+    context.bookmarked = facts["bookmarked"]
+    context.pinned = facts["pinned"]
+    context.muted = facts.get("muted", set())
+    polls = [p.pk for p in (_poll_of(post.boost_of or post) for post in posts) if p is not None]
+    votes: dict[int, list[int]] = defaultdict(list)
+    for poll_id, position in PollVote.objects.filter(account=viewer, poll_id__in=polls).values_list(
+        "poll_id", "option__position"
+    ):
+        votes[poll_id].append(position)
+    context.own_votes = {k: sorted(v) for k, v in votes.items()}
+    return context
+
+
+def _fit(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
+    """The size of the thumbnail made from an image of ``size`` (scaled down into ``box``)."""
+    scale = min(1.0, box[0] / size[0], box[1] / size[1])
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def media_attachment(item: MediaAttachment) -> dict[str, Any]:
+    """The MediaAttachment entity; ``url`` is None while the file is still being processed."""
+    url = absolute(item.file.url) if item.file else None
+    preview = absolute(item.thumbnail.url) if item.thumbnail else url
+    if url is None and item.remote_url:
+        # A remote file not copied yet: Mastodon then gives the original's address.
+        url = preview = item.remote_url
+    meta: dict[str, Any] = {"focus": {"x": item.focus_x, "y": item.focus_y}}
+    if item.width and item.height:
+        meta["original"] = {
+            "width": item.width,
+            "height": item.height,
+            "size": f"{item.width}x{item.height}",
+            "aspect": item.width / item.height,
+        }
+        small = _fit((item.width, item.height), settings.IMAGE_LIMITS["attachment_thumbnail"])
+        meta["small"] = {
+            "width": small[0],
+            "height": small[1],
+            "size": f"{small[0]}x{small[1]}",
+            "aspect": small[0] / small[1],
+        }
+    return {
+        "id": str(item.pk),
+        "type": item.media_type if item.media_type in MEDIA_TYPES else "unknown",
+        "url": url,
+        "preview_url": preview,
+        "remote_url": item.remote_url or None,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": meta,
+        "description": item.description or None,
+        "blurhash": item.blurhash or None,
+    }
+
+
+def poll(obj: Poll, context: Context, author_id: int | None = None) -> dict[str, Any]:
+    """The Poll entity (``author_id``: the post's author, when the caller has it at hand)."""
+    options = sorted(obj.options.all(), key=lambda o: o.position)
+    data: dict[str, Any] = {
+        "id": str(obj.pk),
+        "expires_at": iso(obj.expires_at),
+        "expired": obj.expires_at <= timezone.now(),
+        "multiple": obj.multiple,
+        "votes_count": sum(o.votes_count for o in options),
+        "voters_count": obj.voters_count,
+        "options": [{"title": o.title, "votes_count": o.votes_count} for o in options],
+        "emojis": [],
+    }
+    if context.viewer is not None:
+        own = context.own_votes.get(obj.pk, [])
+        author = author_id if author_id is not None else obj.post.author_id
+        data["voted"] = bool(own) or author == context.viewer.pk
+        data["own_votes"] = own
+    return data
+
+
+def _mention(acc: Account) -> dict[str, Any]:
+    return {
+        "id": str(acc.pk),
+        "username": acc.username,
+        "url": absolute(acc.get_absolute_url()) if acc.is_local else (acc.remote_url or acc.uri),
+        "acct": acc.username if acc.is_local else f"{acc.username}@{acc.domain}",
+    }
+
+
+def _tag(tag: Any) -> dict[str, str]:
+    return {
+        "name": tag.display_name or tag.name,
+        "url": absolute(reverse("web:hashtag", kwargs={"name": tag.name})),
+    }
+
+
+def _status(post: Post, context: Context) -> dict[str, Any]:
+    original = post.boost_of or post
+    web_url = absolute(post.get_absolute_url()) if post.local else (post.url or post.uri)
+    found_poll = _poll_of(post)
+    data: dict[str, Any] = {
+        "id": str(post.pk),
+        "created_at": iso(post.created_at),
+        "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
+        "in_reply_to_account_id": (
+            str(post.in_reply_to_account_id) if post.in_reply_to_account_id else None
+        ),
+        "sensitive": post.sensitive,
+        "spoiler_text": post.spoiler_text,
+        "visibility": post.visibility,
+        "language": post.language or None,
+        "uri": object_id(post),
+        "url": web_url,
+        "replies_count": post.replies_count,
+        "reblogs_count": post.boosts_count,
+        "favourites_count": post.likes_count,
+        "quotes_count": 0,
+        "edited_at": iso(post.edited_at),
+        "content": post.content_html,
+        "filtered": [],
+        "reblog": None,
+        "application": None,
+        "account": account(post.author),
+        "media_attachments": [media_attachment(m) for m in post.media.all()],
+        "mentions": [_mention(m.account) for m in post.mentions.all()],
+        "tags": [_tag(t) for t in post.hashtags.all()],
+        "emojis": [],
+        "tagged_collections": [],
+        "quote": None,
+        "card": None,
+        "poll": poll(found_poll, context, post.author_id) if found_poll is not None else None,
+        "quote_approval": {"automatic": [], "manual": [], "current_user": "denied"},
+    }
+    if context.viewer is not None:
+        data["favourited"] = original.pk in context.liked
+        data["reblogged"] = original.pk in context.boosted
+        data["muted"] = (original.thread_root_id or original.pk) in context.muted
+        data["bookmarked"] = original.pk in context.bookmarked
+        data["pinned"] = original.pk in context.pinned
+    return data
+
+
+def status_with(post: Post, context: Context) -> dict[str, Any]:
+    """One Status from an already loaded context; a boost wraps its original."""
+    data = _status(post, context)
+    if post.boost_of is not None:
+        data["reblog"] = _status(post.boost_of, context)
+        for key in ("favourited", "reblogged", "muted", "bookmarked", "pinned"):
+            if key in data["reblog"]:
+                data[key] = data["reblog"][key]
+    return data
+
+
+def statuses(posts: list[Post], viewer: Account | None) -> list[dict[str, Any]]:
+    """Statuses for a page of posts, in the order given."""
+    context = load(posts, viewer)
+    return [status_with(post, context) for post in posts]
+
+
+def status(post: Post, viewer: Account | None) -> dict[str, Any]:
+    return statuses([post], viewer)[0]
