@@ -18,6 +18,7 @@ import orjson
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, QueryDict
 from django.http.multipartparser import MultiPartParserError
+from django.utils.datastructures import MultiValueDict
 
 from wikisocial.core.pagination import as_id
 
@@ -78,7 +79,7 @@ def _query_pairs(query: QueryDict) -> list[tuple[str, Any]]:
     return [(key, value) for key, values in query.lists() for value in values]
 
 
-def _form(request: HttpRequest) -> tuple[QueryDict, Any]:
+def _form(request: HttpRequest) -> tuple[QueryDict, MultiValueDict]:
     """Django parses form bodies for POST only; Mastodon accepts them on PUT and PATCH too."""
     content_type = request.content_type or ""
     if request.method == "POST":
@@ -86,8 +87,8 @@ def _form(request: HttpRequest) -> tuple[QueryDict, Any]:
     if content_type == "multipart/form-data":
         return request.parse_file_upload(request.META, BytesIO(request.body))
     if content_type == "application/x-www-form-urlencoded":
-        return QueryDict(request.body, encoding=request.encoding), {}
-    return QueryDict(), {}
+        return QueryDict(request.body, encoding=request.encoding), MultiValueDict()
+    return QueryDict(), MultiValueDict()
 
 
 def read(request: HttpRequest) -> dict[str, Any]:
