@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory, override_settings
 
@@ -164,3 +165,60 @@ def test_openapi_describes_every_endpoint(client):
     for endpoint in REGISTRY:
         route = "/api/" + endpoint.path.replace("<", "{").replace(">", "}")
         assert endpoint.method.lower() in document["paths"][route]
+
+
+def test_browser_apps_may_call_across_origins(client):
+    preflight = client.options(
+        VERIFY, headers={"Origin": "https://elk.example", "Access-Control-Request-Method": "GET"}
+    )
+    assert preflight.status_code == 200
+    assert preflight["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in preflight["Access-Control-Allow-Headers"]
+    answer = client.get(VERIFY)
+    assert answer["Access-Control-Allow-Origin"] == "*"
+    assert "Link" in answer["Access-Control-Expose-Headers"]
+
+
+@pytest.mark.parametrize("auth", [OPTIONAL, "none"])
+def test_views_never_see_the_session_user(make_user, auth):
+    seen = []
+    view = make_view(lambda request: seen.append(request.user) or {}, auth=auth)
+    request = rf.get("/x")
+    request.user = make_user("ana")  # as AuthenticationMiddleware sets it from the cookie
+    assert view(request).status_code == 200
+    assert isinstance(seen[0], AnonymousUser)
+
+
+def test_views_see_the_tokens_user(make_user):
+    seen = []
+    token = create_personal_token(make_user("ana"), ["read"])
+    view = make_view(lambda request: seen.append(request.user) or {}, auth=OPTIONAL)
+    request = rf.get("/x", **bearer(token))
+    request.user = make_user("bea")
+    view(request)
+    assert seen[0].username == "ana"
+
+
+def test_hostile_bodies_are_client_errors(client, make_user):
+    token = create_personal_token(make_user("ana"), ["read", "write"])
+    auth = {"Authorization": f"Bearer {token}"}
+    many = "&".join(f"k{i}=1" for i in range(5000))
+    form = "application/x-www-form-urlencoded"
+    for response in (
+        client.post("/api/v1/statuses", many, content_type=form, headers=auth),
+        client.get(f"/api/v1/timelines/home?{many}", headers=auth),
+        client.patch("/api/v1/accounts/update_credentials", many, content_type=form, headers=auth),
+        client.post("/api/v1/statuses", "a" + "[b]" * 100 + "=1", content_type=form, headers=auth),
+        client.post("/api/v1/statuses", "[" * 100 + "]" * 100, "application/json", headers=auth),
+        client.post("/api/v1/statuses", "[" * 2000 + "]" * 2000, "application/json", headers=auth),
+    ):
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith("application/json")
+
+
+def test_numbers_too_big_for_the_database_are_422(client, make_user):
+    token = create_personal_token(make_user("ana"), ["read"])
+    auth = {"Authorization": f"Bearer {token}"}
+    response = client.get("/api/v1/directory?offset=99999999999999999999999", headers=auth)
+    assert response.status_code == 422
+    assert "offset" in response.json()["error"]

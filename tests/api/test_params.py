@@ -3,13 +3,14 @@ nested structure, and typed reads refuse what is not of their type."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 
-from wikisocial.api.params import BadParams, Invalid, Params, nest, read
+from wikisocial.api.params import MAX_DEPTH, BadParams, Invalid, Params, nest, read
 
 rf = RequestFactory()
 
@@ -117,3 +118,57 @@ def test_an_id_that_is_not_one_never_matches():
     assert Params({"id": "abc"}).id("id") == -1
     assert Params({"id": "12"}).id("id") == 12
     assert Params({}).id("id") is None
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["a[", "[]", "][", "a][b", "a[b]c", "[a]", "a[][]", "a[][b][]", "a[[b]]", "a]", "[", "]"],
+)
+def test_hostile_keys_do_not_crash(key):
+    data = nest([(key, "1"), (key, "2"), ("a", "3"), (key + "[x]", "4"), ("a[][b]", "5")])
+    assert isinstance(data, dict)
+    with contextlib.suppress(Invalid):  # a 422, the client's error
+        Params(data).str("a")
+
+
+def test_keys_of_one_name_in_every_shape_do_not_crash():
+    pairs = [("a", "1"), ("a[]", "2"), ("a[b]", "3"), ("a[][c]", "4"), ("a[b][]", "5")]
+    for order in (pairs, pairs[::-1]):
+        assert isinstance(nest(order), dict)
+
+
+def test_nesting_deeper_than_the_limit_is_bad_params():
+    assert nest([("a" + "[b]" * (MAX_DEPTH - 1), "1")])  # as deep as allowed
+    with pytest.raises(BadParams):
+        nest([("a" + "[b]" * MAX_DEPTH, "1")])
+    deep = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
+    with pytest.raises(BadParams):
+        read(rf.post("/x", deep, "application/json"))
+    nested = '{"a": ' * (MAX_DEPTH + 1) + "1" + "}" * (MAX_DEPTH + 1)
+    with pytest.raises(BadParams):
+        read(rf.post("/x", nested, "application/json"))
+    assert read(rf.post("/x", '{"a": ' * MAX_DEPTH + "1" + "}" * MAX_DEPTH, "application/json"))
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", '"text"', "3", "true", "null", "  "])
+def test_json_bodies_that_are_not_objects_carry_no_parameters(body):
+    assert read(rf.post("/x?limit=5", body, "application/json")) == {"limit": "5"}
+
+
+def test_whole_numbers_must_fit_the_database():
+    assert Params({"n": str(2**63 - 1)}).int("n") == 2**63 - 1
+    assert Params({"n": -(2**63)}).int("n") == -(2**63)
+    for value in (str(2**63), 2**63, -(2**63) - 1, 1e30, "9" * 5000):
+        with pytest.raises(Invalid):
+            Params({"n": value}).int("n")
+
+
+@pytest.mark.parametrize("value", ["inf", "-Infinity", "nan", True, {"a": 1}, ["1"]])
+def test_numbers_must_be_finite_numbers(value):
+    with pytest.raises(Invalid):
+        Params({"x": value}).float("x")
+
+
+def test_nulls_in_json_lists_are_absent():
+    assert Params({"a": [None, "1"]}).strs("a") == ["1"]
+    assert Params({"a": [None]}).str("a", "default") == "default"

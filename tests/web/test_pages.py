@@ -179,7 +179,7 @@ def test_not_found_page_and_api_json(client):
     assert "does not exist" in response.text
     api = client.get("/api/v1/nothing")
     assert api.status_code == 404
-    assert api.json() == {"error": "This page does not exist, or you may not see it."}
+    assert api.json() == {"error": "Record not found"}  # Mastodon's words, as clients expect
 
 
 def test_security_headers(client):

@@ -25,6 +25,7 @@ from wikisocial.accounts.models import (
     Affiliation,
     ApprovalState,
     CodeOfConductAcceptance,
+    DefaultVisibility,
     User,
 )
 from wikisocial.core.mail import queue_email
@@ -82,9 +83,11 @@ def register(
     needs_approval = not by_operator and instance.registration_mode == RegistrationMode.APPROVAL
     errors = {}
     if username_taken(username):
-        errors["username"] = _("That username is taken.")
+        errors["username"] = ValidationError(_("That username is taken."), code="taken")
     if email_taken(email):
-        errors["email"] = _("An account with this e-mail address exists already.")
+        errors["email"] = ValidationError(
+            _("An account with this e-mail address exists already."), code="taken"
+        )
     if errors:
         raise ValidationError(errors)
     try:
@@ -111,9 +114,8 @@ def register(
                 CodeOfConductAcceptance.objects.create(user=user, version=code_of_conduct)
     except IntegrityError:
         # Someone took the name or address between our check and the insert.
-        raise ValidationError(
-            {"username": _("That username or e-mail address was just taken. Please try again.")}
-        ) from None
+        taken = _("That username or e-mail address was just taken. Please try again.")
+        raise ValidationError({"username": ValidationError(taken, code="taken")}) from None
     if not by_operator:
         send_confirmation(user, user.email)
     logger.info("registered %s (%s)", username, "operator" if by_operator else "self")
@@ -124,7 +126,7 @@ def _check_open(instance: InstanceSettings, code_of_conduct: CodeOfConduct | Non
     if instance.registration_mode == RegistrationMode.CLOSED:
         raise RegistrationClosed
     if code_of_conduct is None and CodeOfConduct.current() is not None:
-        raise ValidationError(_("Please accept the code of conduct."))
+        raise ValidationError(_("Please accept the code of conduct."), code="accepted")
 
 
 def sign_up(
@@ -143,7 +145,9 @@ def sign_up(
     _check_open(InstanceSettings.current(), code_of_conduct)
     if email_taken(email):
         if username_taken(username):
-            raise ValidationError({"username": _("That username is taken.")})
+            raise ValidationError(
+                {"username": ValidationError(_("That username is taken."), code="taken")}
+            )
         User().set_password(password)  # the same work as a real sign-up: no timing oracle
         owner = User.objects.filter(email__iexact=email).first()
         if owner is not None:
@@ -337,7 +341,16 @@ class ProfileChanges:
     header: ContentFile | None = None
     remove_avatar: bool = False
     remove_header: bool = False
+    # Settings some doors don't show (the client API's update_credentials): None keeps the
+    # current value, so a door that doesn't know them never resets them.
+    discoverable: bool | None = None
+    default_visibility: str | None = None
+    default_sensitive: bool | None = None
+    default_language: str | None = None
 
+
+# The optional settings of ProfileChanges, which are columns of the same name.
+PREFERENCE_COLUMNS = ["discoverable", "default_visibility", "default_sensitive", "default_language"]
 
 PROFILE_COLUMNS = [
     "display_name",
@@ -357,8 +370,28 @@ PROFILE_COLUMNS = [
 ]
 
 
+def _check_preferences(changes: ProfileChanges) -> None:
+    from wikisocial.core.wikilinks import is_language_code
+
+    errors = {}
+    visibility = changes.default_visibility
+    if visibility is not None and visibility not in DefaultVisibility.values:
+        errors["default_visibility"] = _("“%(value)s” is not a visibility new posts may have.") % {
+            "value": visibility
+        }
+    language = changes.default_language
+    if language and not is_language_code(language.lower()):
+        errors["default_language"] = _("“%(code)s” is not a language code we know.") % {
+            "code": language
+        }
+    if errors:
+        raise ValidationError(errors)
+
+
 def update_profile(account: Account, changes: ProfileChanges) -> Account:
-    """Save a profile edit. Refused (ValidationError) when the account was deleted meanwhile."""
+    """Save a profile edit. Refused (ValidationError) when the account was deleted meanwhile,
+    or when a posting default is not one a post may have."""
+    _check_preferences(changes)
     old_files = []
     with transaction.atomic():
         alive = Account.objects.select_for_update().filter(pk=account.pk, deleted_at__isnull=True)
@@ -376,6 +409,10 @@ def update_profile(account: Account, changes: ProfileChanges) -> Account:
         account.wall_enabled = changes.wall_enabled
         account.actor_type = ActorType.SERVICE if changes.bot else ActorType.PERSON
         account.fields = changes.fields
+        given = [name for name in PREFERENCE_COLUMNS if getattr(changes, name) is not None]
+        for name in given:
+            value = getattr(changes, name)
+            setattr(account, name, value.lower() if name == "default_language" else value)
         for name in ("avatar", "header"):
             current = getattr(account, name)
             new = getattr(changes, name)
@@ -387,7 +424,7 @@ def update_profile(account: Account, changes: ProfileChanges) -> Account:
                 setattr(account, name, "")
         # Only these columns: ``account`` may be stale, and a full save would write back
         # whatever else it holds (a deleted account's empty deleted_at, old counters).
-        account.save(update_fields=PROFILE_COLUMNS)
+        account.save(update_fields=PROFILE_COLUMNS + given)
         account.languages.all().delete()
         AccountLanguage.objects.bulk_create(
             AccountLanguage(account=account, code=lang.code, level=lang.level, position=i)

@@ -367,6 +367,13 @@ class ProfileForm(forms.Form):
         if not self.is_bound:
             self.initial.update(self._initial_from(account, existing))
 
+    @classmethod
+    def current_data(cls, account: Account) -> dict[str, Any]:
+        """The account's profile as this form's data: a door that changes only some of it
+        (the client API's update_credentials) starts from here, so the rest stays as it is
+        and every change passes the same checks."""
+        return cls._initial_from(account, list(account.affiliations.all()))
+
     @staticmethod
     def _initial_from(account: Account, affiliations: list[Affiliation]) -> dict[str, Any]:
         initial = {

@@ -103,6 +103,15 @@ class ActorType(models.TextChoices):
     APPLICATION = "Application", _("application")
 
 
+class DefaultVisibility(models.TextChoices):
+    """The visibilities a new post may default to (the values are the Mastodon API's, as in
+    posts.Visibility, which this app can't import)."""
+
+    PUBLIC = "public", _("Public")
+    UNLISTED = "unlisted", _("Unlisted")
+    PRIVATE = "private", _("Followers only")
+
+
 def public_account_q(prefix: str = "") -> models.Q:
     """Accounts anyone may see: not deleted, and either remote or a local account whose user is
     approved, confirmed and active. ``prefix`` reaches it through a relation ("author__"), so
@@ -177,6 +186,24 @@ class Account(models.Model):
     )
     wall_enabled = models.BooleanField(
         _("message wall"), default=True, help_text=_("Let people write on your wall.")
+    )
+    # Whether the account may be suggested to others and listed in directories (Mastodon's
+    # "discoverable"; its "indexable" follows it).
+    discoverable = models.BooleanField(
+        _("suggest my account to others"),
+        default=True,
+        help_text=_("Others may see it among suggested accounts."),
+    )
+    # Posting defaults, kept for every door (Mastodon's source[privacy|sensitive|language]).
+    default_visibility = models.CharField(
+        _("default visibility of new posts"),
+        max_length=10,
+        choices=DefaultVisibility.choices,
+        default=DefaultVisibility.PUBLIC,
+    )
+    default_sensitive = models.BooleanField(_("mark new posts' media as sensitive"), default=False)
+    default_language = models.CharField(
+        _("default language of new posts"), max_length=16, blank=True
     )
     # Counters kept by the social-graph and posting actions.
     followers_count = models.PositiveIntegerField(default=0)

@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 
 import orjson
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -171,9 +172,11 @@ def find_token(raw: str) -> AccessToken | None:
 
 def authenticate(request: HttpRequest, auth: str) -> None:
     """Set ``request.token`` and ``request.account`` (None for anonymous callers and app
-    tokens) or raise 401/422."""
+    tokens) or raise 401/422. ``request.user`` becomes the token's user, or anonymous: the API
+    acts on bearer tokens only, never on the session cookie a browser sends along."""
     request.token = None
     request.account = None
+    request.user = AnonymousUser()
     if auth == NONE:
         return
     raw = _token_value(request)
@@ -296,20 +299,42 @@ def endpoint(
     return decorator
 
 
+# Browser apps (Elk, Phanpy, Mastodon's own web app elsewhere) call the API across origins. It is
+# safe to let every origin in: the API reads bearer tokens only, never the session cookie.
+CORS_REQUEST_HEADERS = "Authorization, Content-Type, Idempotency-Key"
+CORS_EXPOSED_HEADERS = (
+    "Link, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Idempotency-Key"
+)
+
+
+def with_cors(response: HttpResponse) -> HttpResponse:
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS
+    return response
+
+
 def dispatcher(endpoints: list[Endpoint]) -> Callable[..., HttpResponse]:
     """One Django view for one path, choosing the endpoint by method."""
     by_method = {ep.method: ep for ep in endpoints}
     if "GET" in by_method and "HEAD" not in by_method:
         by_method["HEAD"] = by_method["GET"]
 
+    allow = ", ".join(sorted(by_method))
+
     @csrf_exempt
     def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         ep = by_method.get(request.method or "")
-        if ep is None:
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=200)
+            response["Access-Control-Allow-Methods"] = allow
+            response["Access-Control-Allow-Headers"] = CORS_REQUEST_HEADERS
+            response["Access-Control-Max-Age"] = "86400"
+        elif ep is None:
             response = error_response(405, "Method not allowed")
-            response["Allow"] = ", ".join(sorted(by_method))
-            return response
-        return _run(request, ep, kwargs)
+        else:
+            response = _run(request, ep, kwargs)
+        response["Allow"] = allow
+        return with_cors(response)
 
     return view
 

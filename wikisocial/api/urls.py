@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from wikisocial.api import openapi
-from wikisocial.api.base import REGISTRY, Endpoint, dispatcher, error_response
+from wikisocial.api.base import REGISTRY, Endpoint, dispatcher, error_response, with_cors
 from wikisocial.api.views import load_all
 
 load_all()
@@ -32,8 +34,9 @@ def _patterns() -> list[URLPattern]:
     return patterns
 
 
-def _unknown(request, rest: str = ""):
-    return error_response(404, "Record not found")
+@csrf_exempt
+def _unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
+    return with_cors(error_response(404, "Record not found"))
 
 
 urlpatterns = [

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "wikisocial.social",
     "wikisocial.posts",
     "wikisocial.timelines",
+    "wikisocial.filters",
+    "wikisocial.streaming",
     "wikisocial.notifications",
     "wikisocial.federation",
     "wikisocial.moderation",
@@ -149,6 +151,10 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.get_bool("WIKISOCIAL_BEHIND_PROXY") else None
 )
 
+# django-oauth-toolkit's models are swappable; makemigrations needs this setting to exist as
+# soon as one of our models points at Application (posts record the app that published them).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+
 OAUTH2_PROVIDER = {
     # Mastodon's scopes, top-level and granular (wikisocial/api/scopes.py).
     "SCOPES": OAUTH_SCOPES,
@@ -157,6 +163,19 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     # Mastodon apps mostly use plain authorization codes; PKCE (S256) is checked when sent.
     "PKCE_REQUIRED": False,
+    # Mastodon's grants and rules (per-app scopes, exact redirect URIs, S256 only, JSON
+    # bodies): wikisocial/api/oauth/server.py.
+    "OAUTH2_SERVER_CLASS": "wikisocial.api.oauth.server.MastodonServer",
+    "OAUTH2_VALIDATOR_CLASS": "wikisocial.api.oauth.server.MastodonValidator",
+    "OAUTH2_BACKEND_CLASS": "wikisocial.api.oauth.server.MastodonOAuthLibCore",
+    # Mastodon's tokens do not expire: a hundred years, until revoked.
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 100 * 365 * 24 * 60 * 60,
+    # Long enough to copy an out-of-band code by hand (Mastodon allows ten minutes).
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
+    # Refresh tokens are rotated; one used a second time has leaked, so every token refreshed
+    # from the same authorisation is revoked (RFC 9700 §4.14.2).
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
 }
 
 # Where clients open the streaming API (`urls.streaming_api` in /api/v1/instance). By default
@@ -164,6 +183,14 @@ OAUTH2_PROVIDER = {
 STREAMING_URL = env.get("WIKISOCIAL_STREAMING_URL") or (
     f"{'wss' if SCHEME == 'https' else 'ws'}://{DOMAIN}"
 )
+# The streaming server's broker: Redis pub/sub when REDIS_URL is set, else a database table
+# it polls; and how many connections one streaming process holds (wikisocial/streaming).
+STREAMING_REDIS_URL = env.get("REDIS_URL")
+STREAMING_MAX_CONNECTIONS = env.get_int("WIKISOCIAL_STREAMING_MAX_CONNECTIONS", 2000)
+
+# Where this server's source code is published (`source_url` in /api/v2/instance; the AGPL
+# asks operators to offer it). Empty until the operator sets it.
+SOURCE_URL = env.get("WIKISOCIAL_SOURCE_URL")
 
 # Mastodon's rate-limit headers on every client-API answer (300 requests per 5 minutes).
 API_RATE_LIMITS = env.get_bool("WIKISOCIAL_API_RATE_LIMITS", True)

@@ -11,11 +11,11 @@ admin.site.site_header = _("WikiSocial administration")
 admin.site.site_title = _("WikiSocial administration")
 admin.site.login_form = AdminLoginForm  # rate limited like the site's log-in page
 
-# No OAuth views yet: django-oauth-toolkit's stock URLs include application management and
-# the password grant. The client-API work adds authorize/token/revoke with a consent page.
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_urls)),
+    # Our own OAuth views (consent page, token, revoke), not the toolkit's stock URLs.
+    path("", include("wikisocial.api.urls_oauth")),
     path("", include("wikisocial.federation.urls")),
     path("", include("wikisocial.federation.urls_discovery")),
     path("", include("wikisocial.accounts.urls")),

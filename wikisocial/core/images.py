@@ -26,13 +26,14 @@ __all__ = [
     "ImageError",
     "ProcessedAttachment",
     "ProcessedImage",
+    "check_attachment",
     "probe_image_dimensions",
     "process_attachment",
     "process_image",
 ]
 
 # Pillow format ids we accept; MPO is what many cameras call their JPEGs.
-_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
+IMAGE_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
 _FORMAT_ALIASES = {"MPO": "JPEG"}
 _KINDS = ("avatar", "header")
 _MB = 1024 * 1024
@@ -120,7 +121,7 @@ def _identify(data: bytes) -> tuple[str, tuple[int, int]]:
     """Format and declared size, read from the header only (no pixels are decoded)."""
     Image.init()
     prefix = data[:16]
-    for format_id in _FORMATS:
+    for format_id in IMAGE_FORMATS:
         factory, accept = Image.OPEN.get(format_id, (None, None))
         if factory is None or (accept is not None and accept(prefix) is not True):
             continue
@@ -129,7 +130,7 @@ def _identify(data: bytes) -> tuple[str, tuple[int, int]]:
         except Exception as exc:  # any parser failure on a file with a known signature
             raise _damaged() from exc
         fmt = _FORMAT_ALIASES.get(str(image.format), str(image.format))
-        if fmt not in _FORMATS:
+        if fmt not in IMAGE_FORMATS:
             raise _not_an_image()
         return fmt, image.size
     raise _not_an_image()
@@ -162,7 +163,7 @@ def _decode(data: bytes, target: tuple[int, int]) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=_FORMATS) as image:
+            with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as image:
                 image.seek(0)
                 if isinstance(image, JpegImagePlugin.JpegImageFile):
                     # Let libjpeg decode at a reduced scale when the source is much bigger.
@@ -294,6 +295,16 @@ def _saved(image: Image.Image) -> ProcessedImage:
         content_type=content_type,
         size=image.size,
     )
+
+
+def check_attachment(upload: _Upload) -> bytes:
+    """The bytes of an image for a post, once what its header tells passes (size, format,
+    declared dimensions; no pixel is decoded): what an upload can be refused for at once,
+    before the slower re-encoding runs in the background."""
+    data = _read_upload(upload)
+    _fmt, (width, height) = _identify(data)
+    _check_dimensions(width, height)
+    return data
 
 
 def process_attachment(upload: _Upload) -> ProcessedAttachment:

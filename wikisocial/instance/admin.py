@@ -5,7 +5,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from wikisocial.instance.models import CodeOfConduct, InstanceSettings, Rule
+from wikisocial.instance.actions import save_announcement
+from wikisocial.instance.models import Announcement, CodeOfConduct, InstanceSettings, Rule
 
 
 @admin.register(InstanceSettings)
@@ -48,3 +49,13 @@ class CodeOfConductAdmin(admin.ModelAdmin):
 class RuleAdmin(admin.ModelAdmin):
     list_display = ["text", "position"]
     list_editable = ["position"]
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "published", "published_at", "starts_at", "ends_at"]
+    list_filter = ["published"]
+    readonly_fields = ["published_at", "created_at", "updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: Announcement, form: Any, change: bool) -> None:
+        save_announcement(obj)

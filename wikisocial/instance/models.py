@@ -100,3 +100,70 @@ class Rule(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class Announcement(models.Model):
+    """A notice from the operators, shown above the home timeline of every local person (Mastodon's
+    announcements) until they dismiss it. ``starts_at``/``ends_at`` say when what it announces
+    happens; once ``ends_at`` has passed it is no longer shown."""
+
+    text = models.TextField(_("text"), max_length=5000, help_text=_("Markdown."))
+    starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    all_day = models.BooleanField(_("all day"), default=False)
+    published = models.BooleanField(_("published"), default=False)
+    # Set when first published (instance.actions.save_announcement), never by save().
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class AnnouncementRead(models.Model):
+    """A person dismissed (read) an announcement."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="announcements_read"
+    )
+    announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE, related_name="reads")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "announcement"], name="announcement_read_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} read announcement {self.announcement_id}"
+
+
+class AnnouncementReaction(models.Model):
+    """An emoji someone put under an announcement (``name``: one Unicode emoji)."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="announcement_reactions"
+    )
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="reactions"
+    )
+    name = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "announcement", "name"], name="announcement_reaction_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} reacted {self.name} to {self.announcement_id}"

@@ -9,7 +9,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from wikisocial.accounts.models import Account
-from wikisocial.notifications.models import Kind, Notification, NotificationPolicy
+from wikisocial.notifications.models import (
+    Kind,
+    Notification,
+    NotificationPermission,
+    NotificationPolicy,
+)
 
 NEW_ACCOUNT_AGE = timedelta(days=30)
 # Kinds shown as one group per post ("Ana and 4 others liked your post").
@@ -34,6 +39,10 @@ def policy_of(account: Account) -> NotificationPolicy:
 def _kept_aside(recipient: Account, actor: Account, policy: NotificationPolicy) -> bool:
     from wikisocial.social.models import Follow
 
+    if not (policy.filter_new_accounts or policy.filter_not_following):
+        return False
+    if NotificationPermission.objects.filter(recipient=recipient, sender=actor).exists():
+        return False  # the recipient accepted this account's notifications
     if policy.filter_new_accounts and actor.created_at > timezone.now() - NEW_ACCOUNT_AGE:
         return True
     return (
@@ -44,14 +53,23 @@ def _kept_aside(recipient: Account, actor: Account, policy: NotificationPolicy) 
 
 def _silenced(recipient: Account, actor: Account) -> bool:
     from wikisocial.social.models import Mute
-    from wikisocial.social.queries import is_blocked_between
+    from wikisocial.social.queries import hides_domain_of, is_blocked_between
 
     return (
         is_blocked_between(recipient, actor)
         or Mute.objects.active()
         .filter(account=recipient, target=actor, hide_notifications=True)
         .exists()
+        or hides_domain_of(recipient, actor)
     )
+
+
+def _conversation_muted(recipient: Account, post) -> bool:
+    """The recipient muted the conversation the post belongs to (Mastodon's "mute
+    conversation"): nothing about its posts reaches them any more."""
+    from wikisocial.posts.queries import conversation_muted
+
+    return conversation_muted(recipient, post)
 
 
 def notify(
@@ -66,6 +84,8 @@ def notify(
         return None
     if _silenced(recipient, actor):
         return None
+    if post is not None and _conversation_muted(recipient, post):
+        return None
     now = timezone.now()
     policy = policy_of(recipient)
     notification = Notification.objects.create(
@@ -78,7 +98,17 @@ def notify(
     )
     if policy.email_each and not notification.filtered:
         _email(recipient, notification)
+    _stream(notification)
     return notification
+
+
+def _stream(notification: Notification) -> None:
+    """Streaming clients of the recipient get the notification once it is committed."""
+    from django.db import transaction
+
+    from wikisocial.streaming.events import notification_created
+
+    transaction.on_commit(lambda: notification_created(notification))
 
 
 def _email(recipient: Account, notification: Notification) -> None:
@@ -116,3 +146,39 @@ def update_policy(account: Account, **changes: bool) -> NotificationPolicy:
         setattr(policy, key, value)
     policy.save()
     return policy
+
+
+def dismiss(recipient: Account, notification: Notification) -> None:
+    """Remove one of ``recipient``'s notifications from their list."""
+    Notification.objects.filter(recipient=recipient, pk=notification.pk).delete()
+
+
+def dismiss_group(recipient: Account, key: str) -> int:
+    """Remove a whole group of notifications (``ungrouped-<id>``: that one); how many went."""
+    from wikisocial.notifications.queries import by_group_key
+
+    deleted, _per_model = by_group_key(
+        Notification.objects.filter(recipient=recipient), key
+    ).delete()
+    return deleted
+
+
+def clear(recipient: Account) -> None:
+    """Remove all of ``recipient``'s notifications, kept-aside ones included."""
+    Notification.objects.filter(recipient=recipient).delete()
+
+
+def accept_requests(recipient: Account, senders: list[Account]) -> None:
+    """Accept what the policy kept aside from ``senders``: their notifications join the list,
+    and later ones are no longer kept aside."""
+    for sender in senders:
+        NotificationPermission.objects.get_or_create(recipient=recipient, sender=sender)
+    Notification.objects.filter(recipient=recipient, actor__in=senders, filtered=True).update(
+        filtered=False
+    )
+
+
+def dismiss_requests(recipient: Account, senders: list[Account]) -> None:
+    """Throw away what the policy kept aside from ``senders`` (later ones are kept aside
+    again)."""
+    Notification.objects.filter(recipient=recipient, actor__in=senders, filtered=True).delete()

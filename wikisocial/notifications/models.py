@@ -59,3 +59,24 @@ class NotificationPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"notification policy of {self.account}"
+
+
+class NotificationPermission(models.Model):
+    """``recipient`` accepted the kept-aside notifications from ``sender`` (Mastodon's accepted
+    notification request): the policy no longer keeps that account's notifications aside."""
+
+    recipient = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="notification_permissions"
+    )
+    sender = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "sender"], name="notification_permission_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} accepts notifications from {self.sender}"

@@ -3,9 +3,13 @@ inbox call these functions, so a post behaves the same whichever door it came th
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from io import BytesIO
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from wikisocial.accounts.models import Account
-from wikisocial.core.images import process_attachment
+from wikisocial.core.images import ProcessedAttachment, check_attachment, process_attachment
 from wikisocial.core.markup import (
     MentionRef,
     RenderedPost,
@@ -34,10 +38,14 @@ from wikisocial.notifications.actions import notify, withdraw
 from wikisocial.notifications.models import Kind
 from wikisocial.posts.models import (
     Bookmark,
+    ConversationMute,
     Hashtag,
+    IdempotencyKey,
     Like,
     MediaAttachment,
+    MediaState,
     Mention,
+    PendingUpload,
     Pin,
     Poll,
     PollOption,
@@ -47,8 +55,26 @@ from wikisocial.posts.models import (
     Visibility,
 )
 
+if TYPE_CHECKING:
+    from oauth2_provider.models import Application
+
 logger = logging.getLogger(__name__)
 LIMITS = settings.POST_LIMITS
+
+# As Mastodon counts a post's length (and tells clients in /api/v1/instance): every link
+# counts as this many characters whatever its length, and a mention of someone on another
+# server counts only its "@name" part.
+CHARACTERS_PER_URL = 23
+_COUNTED_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+_REMOTE_MENTION = re.compile(r"(?<![\w@])(@[\w.-]+)@[\w.-]+\.\w+", re.UNICODE)
+
+
+def counted_length(text: str) -> int:
+    """The length of ``text`` the way the post-length limit counts it."""
+    text = _COUNTED_URL.sub("x" * CHARACTERS_PER_URL, text)
+    return len(_REMOTE_MENTION.sub(r"\1", text))
+
+
 # Images uploaded for a post that was never sent are removed after this long.
 UNATTACHED_MEDIA_LIFETIME = timedelta(days=1)
 
@@ -80,8 +106,12 @@ class Draft:
     media_ids: list[int] = field(default_factory=list)
     # New alt texts for attached images, by media id (images keep theirs when absent).
     media_descriptions: dict[int, str] = field(default_factory=dict)
+    # New focal points (x, y in -1..1) for attached images, by media id.
+    media_focus: dict[int, tuple[float, float]] = field(default_factory=dict)
     poll: PollDraft | None = None
     wall_owner: Account | None = None
+    # The OAuth application (client app) posting it, for posts made through the client API.
+    application: Application | None = None
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -175,6 +205,12 @@ def _check_media(author: Account, draft: Draft, editing: Post | None, errors: di
     ]
     if len(media) != len(set(draft.media_ids)) or attached_elsewhere:
         errors["media"] = _("One of the images could not be found.")
+    elif any(m.state == MediaState.PROCESSING for m in media):
+        errors["media"] = _(
+            "Cannot attach files that have not finished processing. Try again in a moment!"
+        )
+    elif any(m.state == MediaState.FAILED for m in media):
+        errors["media"] = _("One of the images could not be processed.")
     for text in draft.media_descriptions.values():
         if len(clean_text(text, multiline=True)) > LIMITS["alt_text"]:
             errors["media"] = _("Alt text may have at most %(n)d characters.") % {
@@ -184,12 +220,18 @@ def _check_media(author: Account, draft: Draft, editing: Post | None, errors: di
     return sorted(media, key=lambda m: order[m.pk])
 
 
-def _attach(post: Post, media: list[MediaAttachment], descriptions: dict[int, str]) -> None:
+def _attach(post: Post, media: list[MediaAttachment], draft: Draft) -> None:
     for position, item in enumerate(media):
         changes = {"post": post, "position": position}
-        if item.pk in descriptions:
-            changes["description"] = clean_text(descriptions[item.pk], multiline=True)
+        if item.pk in draft.media_descriptions:
+            changes["description"] = clean_text(draft.media_descriptions[item.pk], multiline=True)
+        if item.pk in draft.media_focus:
+            changes["focus_x"], changes["focus_y"] = _clamped_focus(draft.media_focus[item.pk])
         MediaAttachment.objects.filter(pk=item.pk).update(**changes)
+
+
+def _clamped_focus(focus: tuple[float, float]) -> tuple[float, float]:
+    return max(-1.0, min(1.0, focus[0])), max(-1.0, min(1.0, focus[1]))
 
 
 def check(author: Account, draft: Draft, *, editing: Post | None = None):
@@ -205,12 +247,13 @@ def check(author: Account, draft: Draft, *, editing: Post | None = None):
         errors["poll"] = _("A post can have images or a poll, not both.")
     if not text and not media:
         errors["text"] = _("Write something, or attach an image.")
-    if len(text) > instance.max_post_chars:
+    length = counted_length(text)
+    if length > instance.max_post_chars:
         errors["text"] = ngettext(
             "This post is %(count)d character long; the limit is %(limit)d.",
             "This post is %(count)d characters long; the limit is %(limit)d.",
-            len(text),
-        ) % {"count": len(text), "limit": instance.max_post_chars}
+            length,
+        ) % {"count": length, "limit": instance.max_post_chars}
     if len(spoiler) > LIMITS["spoiler_text"]:
         errors["spoiler_text"] = _("A content warning may have at most %(n)d characters.") % {
             "n": LIMITS["spoiler_text"]
@@ -298,11 +341,12 @@ def create_post(author: Account, draft: Draft) -> Post:
             in_reply_to_account_id=parent.author_id if parent else None,
             thread_root_id=(parent.thread_root_id or parent.pk) if parent else None,
             wall_owner=draft.wall_owner,
+            application=draft.application,
             created_at=now,
         )
         Mention.objects.bulk_create(Mention(post=post, account=a) for a in mentioned)
         _save_tags(post, rendered)
-        _attach(post, media, draft.media_descriptions)
+        _attach(post, media, draft)
         if draft.poll:
             _save_poll(post, draft.poll, options, post.created_at)
         Account.objects.filter(pk=author.pk).update(
@@ -317,6 +361,40 @@ def create_post(author: Account, draft: Draft) -> Post:
         outbound.post_created(post)
     transaction.on_commit(lambda: fan_out_post.enqueue(post.pk))
     logger.info("post %s by %s (%s)", post.pk, author.handle, visibility)
+    return post
+
+
+# How long a client's Idempotency-Key stands for the post it made (Mastodon: one hour).
+IDEMPOTENCY_LIFETIME = timedelta(hours=1)
+
+
+def create_post_once(author: Account, draft: Draft, key: str) -> Post:
+    """Publish a post unless ``key`` (a client's Idempotency-Key) already made one for
+    ``author`` within the hour: then return that post (it may have been deleted since).
+
+    The key is claimed in the same transaction as the post is written, under a unique
+    constraint: a second request with the same key waits for the first one's transaction and
+    then finds its post, whichever process serves it. A post that fails validation leaves no
+    claim, so the client may correct it and send it again with the same key."""
+    from wikisocial.posts.tasks import forget_idempotency_key
+
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    now = timezone.now()
+    mine = IdempotencyKey.objects.filter(account=author, key=digest)
+    with transaction.atomic():
+        mine.filter(created_at__lte=now - IDEMPOTENCY_LIFETIME).delete()
+        try:
+            with transaction.atomic():
+                claim = IdempotencyKey.objects.create(account=author, key=digest, created_at=now)
+        except IntegrityError:
+            earlier = mine.select_related("post").first()
+            if earlier is not None and earlier.post is not None:
+                return earlier.post
+            raise
+        post = create_post(author, draft)
+        IdempotencyKey.objects.filter(pk=claim.pk).update(post=post)
+    later = now + IDEMPOTENCY_LIFETIME
+    transaction.on_commit(lambda: enqueue_at(forget_idempotency_key, later, claim.pk))
     return post
 
 
@@ -364,6 +442,8 @@ def _snapshot(post: Post, when) -> PostEdit:
 def edit_post(post: Post, editor: Account, draft: Draft) -> Post:
     """Change a post's text, warning, images or poll. Every version stays in its history;
     people who boosted or replied to it are told."""
+    from wikisocial.streaming import events as streaming
+
     if post.author_id != editor.pk or post.deleted_at or post.is_boost:
         raise PermissionDenied
     text, spoiler, rendered, mentioned, media, options = check(editor, draft, editing=post)
@@ -396,7 +476,7 @@ def edit_post(post: Post, editor: Account, draft: Draft) -> Post:
         dropped_ids = list(dropped.values_list("pk", flat=True))
         dropped.update(post=None)
         _forget_media_later(dropped_ids)
-        _attach(post, media, draft.media_descriptions)
+        _attach(post, media, draft)
         _edit_poll(post, draft, options)
         _snapshot(post, now).save()
         for account in mentioned:
@@ -404,6 +484,7 @@ def edit_post(post: Post, editor: Account, draft: Draft) -> Post:
                 notify(account, Kind.MENTION, editor, post)
         _notify_edit(post)
         outbound.post_edited(post)
+        transaction.on_commit(lambda: streaming.post_edited_soon(post))
     return post
 
 
@@ -435,6 +516,7 @@ def _notify_edit(post: Post) -> None:
 def delete_post(post: Post, actor: Account) -> Draft:
     """Delete a post (its author only). Returns what it said, for "delete and redraft"."""
     from wikisocial.posts.tasks import purge_post
+    from wikisocial.streaming import events as streaming
 
     if post.author_id != actor.pk or post.deleted_at is not None:
         raise PermissionDenied
@@ -471,6 +553,8 @@ def delete_post(post: Post, actor: Account) -> Draft:
         Pin.objects.filter(post=post).delete()
         outbound.post_deleted(post)
     _forget_media_later(media_ids)
+    # Streaming clients are told before the purge takes the post out of the feeds.
+    transaction.on_commit(lambda: streaming.post_deleted(post))
     transaction.on_commit(lambda: purge_post.enqueue(post.pk))
     return redraft
 
@@ -591,6 +675,24 @@ def unpin(account: Account, post: Post) -> None:
             outbound.unpinned(account, post)
 
 
+def _conversation_of(post: Post) -> int:
+    original = post.boost_of if post.is_boost else post
+    return original.thread_root_id or original.pk
+
+
+def mute_conversation(account: Account, post: Post) -> None:
+    """No more notifications from the conversation ``post`` belongs to (replies, mentions,
+    likes and boosts of its posts). Idempotent."""
+    original = post.boost_of if post.is_boost else post
+    if not _can_see(account, original):
+        raise PermissionDenied
+    ConversationMute.objects.get_or_create(account=account, thread_root_id=_conversation_of(post))
+
+
+def unmute_conversation(account: Account, post: Post) -> None:
+    ConversationMute.objects.filter(account=account, thread_root_id=_conversation_of(post)).delete()
+
+
 # --- polls ---------------------------------------------------------------------------------
 
 
@@ -649,52 +751,135 @@ def set_hidden_from_wall(owner: Account, post: Post, hidden: bool) -> None:
     Post.objects.filter(pk=post.pk).update(hidden_from_wall=hidden)
 
 
-def upload_media(account: Account, upload, description: str = "") -> MediaAttachment:
-    """Store an image for a post not yet written: re-encoded, EXIF removed, with a thumbnail
-    and a blurhash."""
-    from wikisocial.posts.tasks import delete_unattached_media
-
-    _check_rate("upload", account)
+def _checked_description(description: str) -> str:
     description = clean_text(description, multiline=True)
     if len(description) > LIMITS["alt_text"]:
         raise ValidationError(
             _("Alt text may have at most %(n)d characters.") % {"n": LIMITS["alt_text"]}
         )
-    processed = process_attachment(upload)
-    media = MediaAttachment(
-        account=account,
-        description=description,
-        blurhash=processed.blurhash,
-        width=processed.image.width,
-        height=processed.image.height,
-    )
+    return description
+
+
+def _new_media(
+    account: Account, description: str, focus: tuple[float, float] | None
+) -> MediaAttachment:
+    """An unsaved attachment with its alt text and focal point, once the upload rate and the
+    alt text pass."""
+    _check_rate("upload", account)
+    media = MediaAttachment(account=account, description=_checked_description(description))
+    if focus is not None:
+        media.focus_x, media.focus_y = _clamped_focus(focus)
+    return media
+
+
+def _store_processed(media: MediaAttachment, processed: ProcessedAttachment) -> None:
+    media.blurhash = processed.blurhash
+    media.width, media.height = processed.image.width, processed.image.height
     media.file.save(processed.image.name, processed.image, save=False)
     media.thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
+
+
+def upload_media(
+    account: Account,
+    upload,
+    description: str = "",
+    focus: tuple[float, float] | None = None,
+) -> MediaAttachment:
+    """Store an image for a post not yet written: re-encoded, EXIF removed, with a thumbnail
+    and a blurhash."""
+    media = _new_media(account, description, focus)
+    _store_processed(media, process_attachment(upload))
     media.save()
-    later = timezone.now() + UNATTACHED_MEDIA_LIFETIME
-    transaction.on_commit(lambda: enqueue_at(delete_unattached_media, later, media.pk))
+    _forget_media_later([media.pk])
     return media
+
+
+def receive_media(
+    account: Account,
+    upload,
+    description: str = "",
+    focus: tuple[float, float] | None = None,
+) -> MediaAttachment:
+    """Accept an image for a post not yet written and re-encode it in the background (the
+    client API's v2 upload: apps poll until it is ready). What the file's header can tell
+    (size, format, dimensions) is refused at once; a file that turns out damaged when decoded
+    leaves the attachment in the FAILED state."""
+    from wikisocial.posts.tasks import process_media
+
+    media = _new_media(account, description, focus)
+    data = check_attachment(upload)
+    media.state = MediaState.PROCESSING
+    with transaction.atomic():
+        media.save()
+        PendingUpload.objects.create(media=media, data=data)
+    transaction.on_commit(lambda: process_media.enqueue(media.pk))
+    _forget_media_later([media.pk])
+    return media
+
+
+def process_pending_media(media: MediaAttachment) -> None:
+    """The background half of :func:`receive_media`: re-encode the stored upload, then drop
+    it. Running twice (a retried task) does nothing more."""
+    pending = PendingUpload.objects.filter(media=media).first()
+    if pending is None or media.state != MediaState.PROCESSING:
+        return
+    try:
+        processed = process_attachment(BytesIO(bytes(pending.data)))
+    except ValidationError as error:
+        logger.info("media %s could not be processed: %s", media.pk, error.messages)
+        with transaction.atomic():
+            MediaAttachment.objects.filter(pk=media.pk).update(state=MediaState.FAILED)
+            pending.delete()
+        return
+    _store_processed(media, processed)
+    with transaction.atomic():
+        done = MediaAttachment.objects.filter(pk=media.pk, state=MediaState.PROCESSING).update(
+            file=media.file.name,
+            thumbnail=media.thumbnail.name,
+            blurhash=media.blurhash,
+            width=media.width,
+            height=media.height,
+            state=MediaState.READY,
+        )
+        PendingUpload.objects.filter(media=media).delete()
+    if not done:  # deleted or processed elsewhere meanwhile: our copies are not needed
+        media.file.delete(save=False)
+        media.thumbnail.delete(save=False)
+    media.state = MediaState.READY
 
 
 def describe_media(
     account: Account,
     media: MediaAttachment,
-    description: str,
+    description: str | None,
     focus: tuple[float, float] | None = None,
 ) -> MediaAttachment:
+    """Change an image's alt text (None: keep it) or focal point (None: keep it)."""
     if media.account_id != account.pk:
         raise PermissionDenied
-    description = clean_text(description, multiline=True)
-    if len(description) > LIMITS["alt_text"]:
-        raise ValidationError(
-            _("Alt text may have at most %(n)d characters.") % {"n": LIMITS["alt_text"]}
-        )
-    media.description = description
+    if description is not None:
+        media.description = _checked_description(description)
     if focus is not None:
-        media.focus_x = max(-1.0, min(1.0, focus[0]))
-        media.focus_y = max(-1.0, min(1.0, focus[1]))
+        media.focus_x, media.focus_y = _clamped_focus(focus)
     media.save(update_fields=["description", "focus_x", "focus_y"])
     return media
+
+
+def remove_media_files(media: MediaAttachment) -> None:
+    """Delete an attachment and its stored files."""
+    for image in (media.file, media.thumbnail):
+        if image:
+            image.delete(save=False)
+    media.delete()
+
+
+def discard_media(account: Account, media: MediaAttachment) -> None:
+    """Delete one's upload that is in no post (one in a post goes with the post)."""
+    if media.account_id != account.pk:
+        raise PermissionDenied
+    if media.post_id is not None:
+        raise ValidationError(_("This image is attached to a post."))
+    remove_media_files(media)
 
 
 def hashtag_named(name: str) -> Hashtag | None:

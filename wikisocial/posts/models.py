@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from oauth2_provider.settings import oauth2_settings
 
 from wikisocial.accounts.models import Account, public_account_q
 from wikisocial.core.ids import new_id
@@ -123,6 +125,15 @@ class Post(models.Model):
     replies_count = models.PositiveIntegerField(default=0)
     likes_count = models.PositiveIntegerField(default=0)
     boosts_count = models.PositiveIntegerField(default=0)
+    # The client app it was published with (the API shows it to the author); None for posts
+    # from the web pages and from other servers.
+    application = models.ForeignKey(
+        oauth2_settings.APPLICATION_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -215,6 +226,13 @@ def media_path(instance: MediaAttachment, filename: str) -> str:
     return f"media/{instance.account_id}/{filename}"
 
 
+class MediaState(models.TextChoices):
+    READY = "ready", _("ready")
+    # Stored, waiting for the background task that re-encodes it (client API v2 uploads).
+    PROCESSING = "processing", _("processing")
+    FAILED = "failed", _("could not be processed")
+
+
 class MediaAttachment(models.Model):
     id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="media")
@@ -232,6 +250,7 @@ class MediaAttachment(models.Model):
     focus_x = models.FloatField(default=0)
     focus_y = models.FloatField(default=0)
     position = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=MediaState.choices, default=MediaState.READY)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -239,6 +258,21 @@ class MediaAttachment(models.Model):
 
     def __str__(self) -> str:
         return f"media {self.pk}"
+
+
+class PendingUpload(models.Model):
+    """An uploaded file waiting for the task that re-encodes it. It is kept in the database
+    rather than with the media files: the original still carries its metadata (EXIF with GPS
+    positions) and must never be served, and every worker machine can read it from here."""
+
+    media = models.OneToOneField(
+        MediaAttachment, primary_key=True, on_delete=models.CASCADE, related_name="pending"
+    )
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"upload for media {self.media_id}"
 
 
 class Poll(models.Model):
@@ -318,3 +352,46 @@ class Pin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} pinned {self.post_id}"
+
+
+class ConversationMute(models.Model):
+    """Someone who wants no more notifications from a conversation (Mastodon's "mute
+    conversation"): the conversation is named by its first post."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="conversation_mutes"
+    )
+    thread_root = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "thread_root"], name="conversation_mute_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} muted conversation {self.thread_root_id}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's ``Idempotency-Key`` for a post it sent: the same key from the same account
+    within an hour gets the same post back instead of a second one. The unique constraint
+    makes two requests racing with one key wait for each other, whichever process serves
+    them."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)  # SHA-256 of the client's key: any length fits
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "key"], name="idempotency_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"key of {self.account_id} for {self.post_id}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wikisocial.accounts.models import Account
-from wikisocial.posts.models import Bookmark, Like, Pin, PollVote, Post
+from wikisocial.posts.models import Bookmark, ConversationMute, Like, Pin, PollVote, Post
 
 
 def interactions(viewer: Account | None, posts: list[Post]) -> dict[str, set[int]]:
@@ -16,8 +16,11 @@ def interactions(viewer: Account | None, posts: list[Post]) -> dict[str, set[int
             "bookmarked": set(),
             "pinned": set(),
             "voted": set(),
+            "muted": set(),
         }
     ids = {p.boost_of_id or p.pk for p in posts}
+    # A conversation is named by its first post (see ConversationMute).
+    roots = {(p.boost_of or p).thread_root_id or (p.boost_of or p).pk for p in posts}
     poll_ids = [(p.boost_of or p).poll.pk for p in posts if hasattr(p.boost_of or p, "poll")]
     return {
         "liked": set(
@@ -41,4 +44,16 @@ def interactions(viewer: Account | None, posts: list[Post]) -> dict[str, set[int
                 "poll_id", flat=True
             )
         ),
+        "muted": set(
+            ConversationMute.objects.filter(account=viewer, thread_root_id__in=roots).values_list(
+                "thread_root_id", flat=True
+            )
+        ),
     }
+
+
+def conversation_muted(account: Account, post: Post) -> bool:
+    """Whether ``account`` muted the conversation ``post`` belongs to."""
+    return ConversationMute.objects.filter(
+        account=account, thread_root_id=post.thread_root_id or post.pk
+    ).exists()

@@ -42,13 +42,11 @@ def purge_post(post_id: int) -> None:
 
 @task()
 def delete_unattached_media(media_id: int) -> None:
+    from wikisocial.posts.actions import remove_media_files
+
     media = MediaAttachment.objects.filter(pk=media_id, post__isnull=True).first()
-    if media is None:
-        return
-    for image in (media.file, media.thumbnail):
-        if image:
-            image.delete(save=False)
-    media.delete()
+    if media is not None:
+        remove_media_files(media)
 
 
 @task()
@@ -81,3 +79,21 @@ def fetch_remote_media(media_id: int) -> None:
     media.blurhash = media.blurhash or processed.blurhash
     media.width, media.height = processed.image.width, processed.image.height
     media.save(update_fields=["file", "thumbnail", "blurhash", "width", "height"])
+
+
+@task()
+def process_media(media_id: int) -> None:
+    """Re-encode an image uploaded through the client API's v2 media endpoint."""
+    from wikisocial.posts.actions import process_pending_media
+
+    media = MediaAttachment.objects.filter(pk=media_id).first()
+    if media is not None:
+        process_pending_media(media)
+
+
+@task()
+def forget_idempotency_key(key_id: int) -> None:
+    """An hour after a post was made with an Idempotency-Key, the key may make a new one."""
+    from wikisocial.posts.models import IdempotencyKey
+
+    IdempotencyKey.objects.filter(pk=key_id).delete()

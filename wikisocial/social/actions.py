@@ -13,8 +13,17 @@ from django.utils.translation import gettext as _
 
 from wikisocial.accounts.models import Account
 from wikisocial.federation import outbound
-from wikisocial.social.models import Block, Follow, FollowRequest, HashtagFollow, Mute
-from wikisocial.social.queries import is_blocked_between
+from wikisocial.social.models import (
+    AccountNote,
+    Block,
+    DismissedSuggestion,
+    DomainBlock,
+    Follow,
+    FollowRequest,
+    HashtagFollow,
+    Mute,
+)
+from wikisocial.social.queries import is_blocked_between, is_domain_blocked_between
 
 logger = logging.getLogger(__name__)
 
@@ -23,17 +32,41 @@ def _bump(account_id: int, field: str, by: int) -> None:
     Account.objects.filter(pk=account_id).update(**{field: F(field) + by})
 
 
+def _follow_options(
+    follower: Account,
+    target: Account,
+    show_boosts: bool | None,
+    notify: bool | None,
+    languages: list[str] | None,
+) -> dict:
+    """The options of a follow: those given, else those of the follow or request there is
+    already, else the defaults (boosts shown, no notifications, every language)."""
+    current = (
+        Follow.objects.filter(follower=follower, target=target).first()
+        or FollowRequest.objects.filter(follower=follower, target=target).first()
+    )
+    return {
+        "show_boosts": show_boosts
+        if show_boosts is not None
+        else getattr(current, "show_boosts", True),
+        "notify": notify if notify is not None else getattr(current, "notify", False),
+        "languages": languages if languages is not None else getattr(current, "languages", []),
+    }
+
+
 def follow(
     follower: Account,
     target: Account,
     *,
-    show_boosts: bool = True,
-    notify: bool = False,
+    show_boosts: bool | None = None,
+    notify: bool | None = None,
     languages: list[str] | None = None,
     uri: str = "",
 ) -> Follow | FollowRequest:
     """Follow ``target``, or ask to when the account is locked. Following again only updates
-    the options. Returns the Follow, or the FollowRequest waiting for approval.
+    the options (an option not given, None, stays as it was). Returns the Follow, or the
+    FollowRequest waiting for approval. Refused (PermissionDenied) across a block, or when
+    either side hides the other's domain.
 
     Across servers: following a remote account is always a request until its server accepts;
     a remote account's Follow (``uri``: the activity's id) of an open local account is
@@ -43,9 +76,13 @@ def follow(
 
     if follower.pk == target.pk:
         raise ValidationError(_("You can't follow yourself."))
-    if target.deleted_at is not None or is_blocked_between(follower, target):
+    if (
+        target.deleted_at is not None
+        or is_blocked_between(follower, target)
+        or is_domain_blocked_between(follower, target)
+    ):
         raise PermissionDenied
-    options = {"show_boosts": show_boosts, "notify": notify, "languages": languages or []}
+    options = _follow_options(follower, target, show_boosts, notify, languages)
     existing = Follow.objects.filter(follower=follower, target=target).first()
     if existing is not None:
         Follow.objects.filter(pk=existing.pk).update(**options)
@@ -60,6 +97,10 @@ def follow(
             request, created = FollowRequest.objects.get_or_create(
                 follower=follower, target=target, defaults={**options, "uri": uri}
             )
+            if not created:
+                FollowRequest.objects.filter(pk=request.pk).update(**options)
+                for key, value in options.items():
+                    setattr(request, key, value)
             if created:
                 send_notification(target, Kind.FOLLOW_REQUEST, follower)
             elif follower.is_local and not target.is_local:
@@ -122,6 +163,18 @@ def unfollow(follower: Account, target: Account) -> None:
             _bump(target.pk, "followers_count", -1)
     if deleted and follower.is_local:
         transaction.on_commit(lambda: remove_from_feed.enqueue(follower.pk, target.pk))
+
+
+def remove_follower(account: Account, follower: Account) -> None:
+    """``follower`` no longer follows ``account``, by ``account``'s choice (Mastodon's "remove
+    from followers"). A remote follower's server is sent a Reject of its Follow, so that it
+    stops counting the follow too."""
+    row = Follow.objects.filter(follower=follower, target=account).first()
+    if row is None:
+        return
+    with transaction.atomic():
+        unfollow(follower, account)
+        outbound.follow_rejected(follower, account, row.uri)
 
 
 def approve_follow_request(target: Account, request: FollowRequest) -> Follow:
@@ -211,6 +264,80 @@ def unmute(account: Account, target: Account) -> None:
     Mute.objects.filter(account=account, target=target).delete()
 
 
+def _domain(text: str) -> str:
+    """``text`` as a remote domain (lower case, IDNA), or ValidationError."""
+    from wikisocial.federation.resolve import is_own_domain, normalize_domain
+
+    domain = normalize_domain(text)
+    if domain is None:
+        raise ValidationError({"domain": _("“%(domain)s” is not a domain.") % {"domain": text}})
+    if is_own_domain(domain):
+        raise ValidationError({"domain": _("You can't hide this server's own domain.")})
+    return domain
+
+
+def block_domain(account: Account, text: str) -> DomainBlock:
+    """Hide the domain ``text``: its accounts' posts leave the public timelines and their
+    notifications stop at once; followers there, their requests and their old notifications
+    go in the background (there may be thousands), as on Mastodon. Accounts there that
+    ``account`` follows keep reaching the home feed."""
+    from wikisocial.social.tasks import after_domain_block
+
+    domain = _domain(text)
+    row, created = DomainBlock.objects.get_or_create(account=account, domain=domain)
+    if created:
+        transaction.on_commit(lambda: after_domain_block.enqueue(account.pk, domain))
+    return row
+
+
+def end_relations_with_domain(account: Account, domain: str) -> None:
+    """What hiding ``domain`` ends: followers there are removed (their servers told), their
+    follow requests refused, and notifications from there deleted."""
+    from wikisocial.notifications.models import Notification
+
+    followers = Follow.objects.filter(target=account, follower__domain=domain)
+    for follow_row in followers.select_related("follower"):
+        remove_follower(account, follow_row.follower)
+    waiting = FollowRequest.objects.filter(target=account, follower__domain=domain)
+    for request in waiting.select_related("follower"):
+        reject_follow_request(account, request)
+    Notification.objects.filter(recipient=account, actor__domain=domain).delete()
+
+
+def unblock_domain(account: Account, text: str) -> None:
+    from wikisocial.federation.resolve import normalize_domain
+
+    domain = normalize_domain(text)
+    if domain is not None:
+        DomainBlock.objects.filter(account=account, domain=domain).delete()
+
+
+NOTE_LIMIT = 2000
+
+
+def set_note(account: Account, target: Account, comment: str) -> AccountNote | None:
+    """Keep ``comment`` as ``account``'s private note on ``target``; an empty one removes it."""
+    from wikisocial.core.markup import clean_text
+
+    comment = clean_text(comment, multiline=True)
+    if len(comment) > NOTE_LIMIT:
+        raise ValidationError(
+            {"comment": _("A note is at most %(limit)d characters.") % {"limit": NOTE_LIMIT}}
+        )
+    if not comment:
+        AccountNote.objects.filter(account=account, target=target).delete()
+        return None
+    row, _created = AccountNote.objects.update_or_create(
+        account=account, target=target, defaults={"comment": comment}
+    )
+    return row
+
+
+def dismiss_suggestion(account: Account, target: Account) -> None:
+    """``target`` is not suggested to ``account`` again."""
+    DismissedSuggestion.objects.get_or_create(account=account, target=target)
+
+
 def follow_hashtag(account: Account, name: str) -> HashtagFollow:
     from wikisocial.posts.actions import hashtag_named
 
@@ -246,4 +373,7 @@ def end_all_relations(account: Account) -> None:
     Block.objects.filter(Q(account=account) | Q(target=account)).delete()
     Mute.objects.filter(Q(account=account) | Q(target=account)).delete()
     HashtagFollow.objects.filter(account=account).delete()
+    DomainBlock.objects.filter(account=account).delete()
+    AccountNote.objects.filter(Q(account=account) | Q(target=account)).delete()
+    DismissedSuggestion.objects.filter(Q(account=account) | Q(target=account)).delete()
     Account.objects.filter(pk=account.pk).update(followers_count=0, following_count=0)

@@ -98,3 +98,56 @@ class HashtagFollow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} follows #{self.hashtag}"
+
+
+class DomainBlock(models.Model):
+    """Someone hides a whole remote domain: its accounts' posts leave their public timelines,
+    their notifications stop, and their followers there are removed (Mastodon's user-level
+    domain block). Accounts there that they follow still reach their home feed."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="domain_blocks")
+    domain = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "domain"], name="domain_block_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} hides {self.domain}"
+
+
+class AccountNote(models.Model):
+    """A private note someone keeps about another account; only its writer sees it."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    comment = models.TextField(max_length=2000)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "target"], name="account_note_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account}'s note on {self.target}"
+
+
+class DismissedSuggestion(models.Model):
+    """An account someone does not want suggested to them again."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "target"], name="dismissed_suggestion_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} dismissed {self.target}"

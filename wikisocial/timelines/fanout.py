@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from wikisocial.accounts.models import Account
 from wikisocial.posts.models import Post, Visibility
 from wikisocial.social.models import Block, Follow, HashtagFollow
+from wikisocial.streaming import events as streaming
 from wikisocial.timelines.models import FeedEntry
 
 BATCH = 5000
@@ -115,12 +116,16 @@ def fan_out(post: Post) -> int:
     # One transaction per TRANSACTION_ROWS rows: a commit costs more than a batch insert.
     readers = (i for i in audience(post) if i not in excluded)
     for group in _batches(readers, TRANSACTION_ROWS):
+        written: list[int] = []
         with transaction.atomic():
             for batch in _batches(group, BATCH):
                 owners = set(batch)
                 if post.is_boost:
                     owners -= _already_have(owners, post.boost_of_id)
                 _insert(sorted(owners), post)
+                written.extend(owners)
+        # Readers connected to the streaming API get it now (the others cost one lookup).
+        transaction.on_commit(lambda written=written: streaming.home_updates(post, written))
         count += len(group)
     return count
 

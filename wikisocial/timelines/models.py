@@ -47,3 +47,65 @@ class Marker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} read {self.timeline} up to {self.last_read_id}"
+
+
+class List(models.Model):
+    """A reader's own selection of accounts they follow, read as its own timeline (Mastodon's
+    lists)."""
+
+    class RepliesPolicy(models.TextChoices):
+        FOLLOWED = "followed"  # replies to anyone the owner follows
+        LIST = "list"  # replies to members of the list
+        NONE = "none"  # no replies to others
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="lists")
+    title = models.CharField(max_length=200)
+    replies_policy = models.CharField(
+        max_length=10, choices=RepliesPolicy.choices, default=RepliesPolicy.LIST
+    )
+    # Members' posts stay out of the owner's home feed (read here instead).
+    exclusive = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.title} of {self.account_id}"
+
+
+class ListMember(models.Model):
+    list = models.ForeignKey(List, on_delete=models.CASCADE, related_name="members")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    # The owner's follow of the member (None for the owner themselves): unfollowing removes
+    # the member from the owner's lists, as in Mastodon.
+    follow = models.ForeignKey(
+        "social.Follow", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["list", "account"], name="list_member_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} in list {self.list_id}"
+
+
+class ConversationState(models.Model):
+    """What one reader did to a conversation of direct posts (the thread whose first post is
+    ``root_id``): read it up to a post, or removed it from their list up to a post. The
+    conversations themselves are read from the posts; a newer post makes a removed
+    conversation come back, unread, as in Mastodon."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    root_id = models.BigIntegerField()
+    read_up_to = models.BigIntegerField(default=0)
+    hidden_up_to = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "root_id"], name="conversation_state_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"conversation {self.root_id} of {self.account_id}"

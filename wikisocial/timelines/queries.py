@@ -3,15 +3,19 @@ says what is in a home feed, the visibility rule says what may be shown."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from wikisocial.accounts.models import Account
+from wikisocial.core.markup import normalize_hashtag
 from wikisocial.core.pagination import Cursor, Page, paginate
-from wikisocial.posts.models import MediaAttachment, Pin, Post, Visibility
-from wikisocial.social.queries import muted_ids
-from wikisocial.timelines.models import FeedEntry
+from wikisocial.posts.models import MediaAttachment, Mention, Pin, Post, Visibility
+from wikisocial.social.models import Follow
+from wikisocial.social.queries import domain_hidden, muted_ids
+from wikisocial.timelines.models import ConversationState, FeedEntry, List, ListMember
 
 PUBLIC_VISIBILITIES = [Visibility.PUBLIC, Visibility.LOCAL]
 
@@ -32,12 +36,29 @@ def with_related(qs: QuerySet) -> QuerySet:
 def _not_muted(qs: QuerySet, viewer: Account | None, field: str = "author") -> QuerySet:
     if viewer is None:
         return qs
-    return qs.exclude(**{f"{field}__in": muted_ids(viewer)})
+    return qs.exclude(**{f"{field}__in": muted_ids(viewer)}).exclude(domain_hidden(viewer, field))
+
+
+def _with_media(qs: QuerySet) -> QuerySet:
+    return qs.filter(Exists(MediaAttachment.objects.filter(post=OuterRef("pk"))))
+
+
+def exclusive_members(viewer: Account) -> QuerySet:
+    """Ids of the accounts in the viewer's exclusive lists (besides the viewer): their posts
+    are read in those lists, not in the home feed (Mastodon 4.2)."""
+    return (
+        ListMember.objects.filter(list__account=viewer, list__exclusive=True)
+        .exclude(account=viewer)
+        .values("account_id")
+    )
 
 
 def home(viewer: Account, cursor: Cursor) -> Timeline:
-    entries = _not_muted(FeedEntry.objects.filter(owner=viewer), viewer).exclude(
-        post__boost_of__author__in=muted_ids(viewer)
+    entries = (
+        _not_muted(FeedEntry.objects.filter(owner=viewer), viewer)
+        .exclude(post__boost_of__author__in=muted_ids(viewer))
+        .exclude(domain_hidden(viewer, "post__boost_of__author"))
+        .exclude(author__in=exclusive_members(viewer))
     )
     page = paginate(entries.only("post_id"), cursor, key="post_id")
     ids = [entry.post_id for entry in page.items]
@@ -57,23 +78,158 @@ def _listing(qs: QuerySet, viewer: Account | None, cursor: Cursor) -> Timeline:
     return Timeline(page.items, page)
 
 
-def local(viewer: Account | None, cursor: Cursor) -> Timeline:
+def local(viewer: Account | None, cursor: Cursor, *, only_media: bool = False) -> Timeline:
     qs = Post.objects.visible_to(viewer).filter(local=True).public_timeline(PUBLIC_VISIBILITIES)
-    return _listing(qs, viewer, cursor)
+    return _listing(_with_media(qs) if only_media else qs, viewer, cursor)
 
 
-def federated(viewer: Account | None, cursor: Cursor, *, remote_only: bool = False) -> Timeline:
+def federated(
+    viewer: Account | None, cursor: Cursor, *, remote_only: bool = False, only_media: bool = False
+) -> Timeline:
     qs = Post.objects.visible_to(viewer).public_timeline(PUBLIC_VISIBILITIES)
     if remote_only:
         qs = qs.filter(local=False)
-    return _listing(qs, viewer, cursor)
+    return _listing(_with_media(qs) if only_media else qs, viewer, cursor)
 
 
-def hashtag(name: str, viewer: Account | None, cursor: Cursor) -> Timeline:
+TAGS_PER_OPTION = 4  # Mastodon's limit on any[], all[] and none[]
+
+
+def _tag_names(names: Sequence[str]) -> list[str]:
+    return [n for n in (normalize_hashtag(name.lstrip("#")) for name in names) if n][
+        :TAGS_PER_OPTION
+    ]
+
+
+def hashtag(
+    name: str,
+    viewer: Account | None,
+    cursor: Cursor,
+    *,
+    any_of: Sequence[str] = (),
+    all_of: Sequence[str] = (),
+    none_of: Sequence[str] = (),
+    local_only: bool | None = None,
+    only_media: bool = False,
+) -> Timeline:
+    """Public posts tagged ``name`` (a normalised name), or any of ``any_of`` too, that also
+    carry every tag of ``all_of`` and none of ``none_of``; ``local_only`` True: this server's
+    posts, False: other servers' posts, None: both."""
+    tagged = Post.hashtags.through.objects
     qs = Post.objects.visible_to(viewer).filter(
-        hashtags__name=name, visibility__in=PUBLIC_VISIBILITIES, boost_of__isnull=True
+        visibility__in=PUBLIC_VISIBILITIES, boost_of__isnull=True
     )
-    return _listing(qs, viewer, cursor)
+    extra = _tag_names(any_of)
+    if extra:
+        names = [name, *extra]
+        qs = qs.filter(pk__in=tagged.filter(hashtag__name__in=names).values("post_id"))
+    else:
+        qs = qs.filter(hashtags__name=name)
+    for other in _tag_names(all_of):
+        qs = qs.filter(Exists(tagged.filter(post_id=OuterRef("pk"), hashtag__name=other)))
+    unwanted = _tag_names(none_of)
+    if unwanted:
+        qs = qs.exclude(Exists(tagged.filter(post_id=OuterRef("pk"), hashtag__name__in=unwanted)))
+    if local_only is not None:
+        qs = qs.filter(local=local_only)
+    return _listing(_with_media(qs) if only_media else qs, viewer, cursor)
+
+
+def list_timeline(members_of: List, cursor: Cursor) -> Timeline:
+    """Posts and boosts of the list's members that its owner may see, with the replies its
+    ``replies_policy`` lets through (replies to oneself and to the owner always pass)."""
+    owner = members_of.account
+    members = ListMember.objects.filter(list=members_of).values("account_id")
+    qs = (
+        Post.objects.visible_to(owner)
+        .filter(author__in=members)
+        .exclude(visibility=Visibility.DIRECT)
+        .exclude(boost_of__author__in=muted_ids(owner))
+    )
+    replies = (
+        Q(in_reply_to_account__isnull=True)
+        | Q(in_reply_to_account=F("author"))
+        | Q(in_reply_to_account=owner)
+    )
+    if members_of.replies_policy == List.RepliesPolicy.FOLLOWED:
+        followed = Follow.objects.filter(follower=owner).values("target_id")
+        replies |= Q(in_reply_to_account__in=followed)
+    elif members_of.replies_policy == List.RepliesPolicy.LIST:
+        replies |= Q(in_reply_to_account__in=members)
+    # Boosts from people the owner follows "without boosts" stay out, as in the home feed.
+    quiet = Follow.objects.filter(follower=owner, show_boosts=False).values("target_id")
+    qs = qs.filter(replies).exclude(boost_of__isnull=False, author__in=quiet)
+    return _listing(qs, owner, cursor)
+
+
+# --- direct posts and conversations ----------------------------------------------------------
+
+
+def _direct_posts(viewer: Account) -> QuerySet:
+    """Direct posts the viewer wrote or is mentioned in (the visibility rule says which)."""
+    return Post.objects.visible_to(viewer).filter(
+        visibility=Visibility.DIRECT, boost_of__isnull=True
+    )
+
+
+def direct(viewer: Account, cursor: Cursor) -> Timeline:
+    """Direct posts to and from the viewer, newest first (Mastodon's old direct timeline)."""
+    return _listing(_direct_posts(viewer), viewer, cursor)
+
+
+def _in_thread(root: object) -> Q:
+    return Q(pk=root) | Q(thread_root_id=root)
+
+
+def _conversations(viewer: Account) -> QuerySet:
+    """A conversation is the thread (``root``: its first post) of direct posts the viewer
+    takes part in; each is represented by its newest post, annotated ``seen`` when the viewer
+    read up to it. Conversations the viewer removed stay away until a newer post comes."""
+    newer = _direct_posts(viewer).filter(_in_thread(OuterRef("root")), id__gt=OuterRef("id"))
+    states = ConversationState.objects.filter(account=viewer, root_id=OuterRef("root"))
+    return (
+        _direct_posts(viewer)
+        .annotate(root=Coalesce("thread_root_id", "id"))
+        .filter(~Exists(newer))
+        .exclude(Exists(states.filter(hidden_up_to__gte=OuterRef("id"))))
+        .annotate(seen=Exists(states.filter(read_up_to__gte=OuterRef("id"))))
+    )
+
+
+def conversations(viewer: Account, cursor: Cursor) -> Timeline:
+    """The viewer's conversations, the one with the newest post first, paginated by the id
+    of that post (as Mastodon paginates them)."""
+    page = paginate(with_related(_conversations(viewer)), cursor)
+    return Timeline(page.items, page)
+
+
+def conversation(viewer: Account, root_id: int) -> Post | None:
+    """The newest post of the viewer's conversation ``root_id`` (annotated like those of
+    :func:`conversations`), or None when there is none or the viewer removed it."""
+    qs = _conversations(viewer).filter(_in_thread(root_id))
+    return with_related(qs).order_by("-id").first()
+
+
+def participants(viewer: Account, roots: Sequence[int]) -> dict[int, list[Account]]:
+    """The people in each conversation besides the viewer (authors and mentioned accounts of
+    its direct posts the viewer sees), in three queries for a whole page; a conversation
+    with oneself has the viewer as its only participant, as in Mastodon."""
+    threads = Q(pk__in=roots) | Q(thread_root_id__in=roots)
+    posts = _direct_posts(viewer).filter(threads)
+    root = Coalesce("thread_root_id", "id")
+    pairs = list(posts.annotate(root=root).values_list("root", "author_id"))
+    mentions = Mention.objects.filter(post__in=posts.values("pk")).annotate(
+        root=Coalesce("post__thread_root_id", "post_id")
+    )
+    pairs += list(mentions.values_list("root", "account_id"))
+    ids = {account_id for _root, account_id in pairs} - {viewer.pk}
+    found = {a.pk: a for a in Account.objects.filter(pk__in=ids)}
+    people: dict[int, list[Account]] = {root_id: [] for root_id in roots}
+    for root_id, account_id in sorted(pairs, key=lambda pair: pair[1]):
+        account = found.get(account_id)
+        if account is not None and account not in people.setdefault(root_id, []):
+            people[root_id].append(account)
+    return {root_id: accounts or [viewer] for root_id, accounts in people.items()}
 
 
 PROFILE_TABS = ("posts", "replies", "media")

@@ -6,6 +6,7 @@ from django_tasks import task
 
 from wikisocial.accounts.models import Account
 from wikisocial.posts.models import Post
+from wikisocial.streaming import events as streaming
 from wikisocial.timelines import fanout
 
 logger = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ def fan_out_post(post_id: int) -> None:
     from wikisocial.posts.language import ensure_language
 
     ensure_language(post)
+    streaming.post_published(post)  # public, hashtag and list streams; home ones in fan_out
     count = fanout.fan_out(post)
     logger.info("post %s fanned out to %d feed(s)", post_id, count)
 

@@ -35,7 +35,7 @@ def account(obj: Account) -> dict[str, Any]:
     # Remote images are served from our copy (fetched in the background), never hotlinked.
     avatar = media_url(obj.avatar, "web/avatar-default.png")
     header = media_url(obj.header, "web/header-default.png")
-    discoverable = getattr(obj, "discoverable", True)
+    discoverable = obj.discoverable
     return {
         "id": str(obj.pk),
         "username": obj.username,
@@ -87,9 +87,9 @@ def credential_account(obj: Account) -> dict[str, Any]:
     data = account(obj)
     user = obj.user
     data["source"] = {
-        "privacy": getattr(obj, "default_visibility", "") or "public",
-        "sensitive": getattr(obj, "default_sensitive", False),
-        "language": getattr(obj, "default_language", "") or (user.locale if user else "") or None,
+        "privacy": obj.default_visibility,
+        "sensitive": obj.default_sensitive,
+        "language": obj.default_language or (user.locale if user else "") or None,
         "note": obj.bio,
         "fields": [{**f, "verified_at": None} for f in obj.fields],
         "follow_requests_count": obj.follow_requests.count(),
@@ -105,5 +105,6 @@ def credential_account(obj: Account) -> dict[str, Any]:
         "permissions": "0",
         "color": "",
         "highlighted": False,
+        "collection_limit": 0,  # Mastodon 4.6's collections of accounts: none here
     }
     return data

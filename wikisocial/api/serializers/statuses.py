@@ -16,25 +16,17 @@ from django.utils import timezone
 
 from wikisocial.accounts.models import Account
 from wikisocial.api.serializers.accounts import absolute, account, iso
+from wikisocial.api.serializers.filters import filter_result
+from wikisocial.filters.matching import ActiveFilter, active_filters, matches
 from wikisocial.posts.activitypub import object_id
 from wikisocial.posts.models import MediaAttachment, Poll, PollVote, Post
 from wikisocial.posts.queries import interactions
 
 MEDIA_TYPES = ("image", "video", "gifv", "audio")
 
-RELATED = (
-    "author",
-    "in_reply_to",
-    "boost_of__author",
-    "media",
-    "boost_of__media",
-    "poll__options",
-    "boost_of__poll__options",
-    "mentions__account",
-    "boost_of__mentions__account",
-    "hashtags",
-    "boost_of__hashtags",
-)
+# Loaded for every post shown (the page's posts and the originals its boosts wrap) together,
+# so the number of queries depends on what kinds of things a page holds, never on its length.
+RELATED = ("author", "media", "poll__options", "mentions__account", "hashtags")
 
 
 @dataclass
@@ -48,6 +40,8 @@ class Context:
     pinned: set[int] = field(default_factory=set)
     muted: set[int] = field(default_factory=set)
     own_votes: dict[int, list[int]] = field(default_factory=dict)
+    # The viewer's filters for the timeline being read (none unless the caller names one).
+    filters: list[ActiveFilter] = field(default_factory=list)
 
 
 def _poll_of(post: Post) -> Poll | None:
@@ -57,9 +51,11 @@ def _poll_of(post: Post) -> Poll | None:
         return None
 
 
-def load(posts: list[Post], viewer: Account | None) -> Context:
-    """Load what formatting ``posts`` for ``viewer`` needs, in a fixed number of queries."""
-    prefetch_related_objects(posts, *RELATED)
+def load(posts: list[Post], viewer: Account | None, filter_context: str | None = None) -> Context:
+    """Load what formatting ``posts`` for ``viewer`` needs, in a fixed number of queries;
+    with ``filter_context`` (home, public, thread, account, notifications), also the viewer's
+    filters that apply there."""
+    _prefetch(posts, viewer)
     context = Context(viewer)
     if viewer is None or not posts:
         return context
@@ -76,7 +72,40 @@ def load(posts: list[Post], viewer: Account | None) -> Context:
     ):
         votes[poll_id].append(position)
     context.own_votes = {k: sorted(v) for k, v in votes.items()}
+    if filter_context is not None:
+        context.filters = active_filters(viewer, filter_context)
     return context
+
+
+def _prefetch(posts: list[Post], viewer: Account | None) -> None:
+    prefetch_related_objects(posts, "boost_of")
+    # By object, not by id: a post on the page and the same post inside a boost are two
+    # objects, and each needs its related rows.
+    every = [*posts, *(p.boost_of for p in posts if p.boost_of)]
+    shown = list({id(p): p for p in every}.values())
+    prefetch_related_objects(shown, *RELATED)
+    # The app a post was sent with is shown to its author only (see _application).
+    own = [p for p in shown if viewer is not None and p.author_id == viewer.pk]
+    prefetch_related_objects([p for p in own if p.application_id], "application__api_profile")
+
+
+def _application(post: Post, viewer: Account | None) -> dict[str, Any] | None:
+    """The client app that published ``post``, for its author (other people see null, as
+    on a Mastodon server whose users keep their app private)."""
+    if viewer is None or post.author_id != viewer.pk or post.application_id is None:
+        return None
+    profile = getattr(post.application, "api_profile", None)
+    return {"name": post.application.name, "website": (profile and profile.website) or None}
+
+
+def _pinnable(post: Post, viewer: Account | None) -> bool:
+    """Mastodon gives ``pinned`` only on the viewer's own posts that could be pinned."""
+    return (
+        viewer is not None
+        and post.author_id == viewer.pk
+        and not post.is_boost
+        and post.can_be_pinned
+    )
 
 
 def _fit(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
@@ -181,9 +210,9 @@ def _status(post: Post, context: Context) -> dict[str, Any]:
         "quotes_count": 0,
         "edited_at": iso(post.edited_at),
         "content": post.content_html,
-        "filtered": [],
+        "filtered": [filter_result(m) for m in matches(post, context.filters)],
         "reblog": None,
-        "application": None,
+        "application": _application(post, context.viewer),
         "account": account(post.author),
         "media_attachments": [media_attachment(m) for m in post.media.all()],
         "mentions": [_mention(m.account) for m in post.mentions.all()],
@@ -200,7 +229,8 @@ def _status(post: Post, context: Context) -> dict[str, Any]:
         data["reblogged"] = original.pk in context.boosted
         data["muted"] = (original.thread_root_id or original.pk) in context.muted
         data["bookmarked"] = original.pk in context.bookmarked
-        data["pinned"] = original.pk in context.pinned
+        if _pinnable(post, context.viewer):
+            data["pinned"] = original.pk in context.pinned
     return data
 
 
@@ -209,16 +239,26 @@ def status_with(post: Post, context: Context) -> dict[str, Any]:
     data = _status(post, context)
     if post.boost_of is not None:
         data["reblog"] = _status(post.boost_of, context)
-        for key in ("favourited", "reblogged", "muted", "bookmarked", "pinned"):
+        for key in ("favourited", "reblogged", "muted", "bookmarked"):
             if key in data["reblog"]:
                 data[key] = data["reblog"][key]
     return data
 
 
-def statuses(posts: list[Post], viewer: Account | None) -> list[dict[str, Any]]:
-    """Statuses for a page of posts, in the order given."""
-    context = load(posts, viewer)
-    return [status_with(post, context) for post in posts]
+def _hidden(data: dict[str, Any]) -> bool:
+    return any(r["filter"]["filter_action"] == "hide" for r in data["filtered"])
+
+
+def statuses(
+    posts: list[Post], viewer: Account | None, context: str | None = None
+) -> list[dict[str, Any]]:
+    """Statuses for a page of posts, in the order given. With ``context`` (the timeline being
+    read: home, public, thread, account, notifications), ``filtered`` lists the viewer's
+    filters for it that each status matches, and statuses a "hide" filter matches are left
+    out."""
+    loaded = load(posts, viewer, context)
+    data = [status_with(post, loaded) for post in posts]
+    return data if context is None else [d for d in data if not _hidden(d)]
 
 
 def status(post: Post, viewer: Account | None) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+from tests.posts.fixtures import ana, as_, bea, cem  # noqa: F401
