@@ -277,3 +277,13 @@ def test_a_registration_with_hostile_keys_is_422_not_an_error(client):
     response = client.post(APPS, body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 422
     assert not Application.objects.exists()
+
+
+def test_the_client_secret_is_kept_only_as_a_hash(client):
+    from django.contrib.auth.hashers import check_password, identify_hasher
+
+    app = register(client).json()
+    stored = Application.objects.get(client_id=app["client_id"]).client_secret
+    assert stored != app["client_secret"]
+    identify_hasher(stored)  # a password hash, checked in constant time
+    assert check_password(app["client_secret"], stored)
