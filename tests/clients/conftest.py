@@ -210,7 +210,6 @@ class Server:
     proc: subprocess.Popen | None = None
     env: dict[str, str] = field(default_factory=dict)
     drop_database: Callable[[], None] = lambda: None
-    users: set[str] = field(default_factory=set)
 
     @property
     def data(self) -> Path:
@@ -316,7 +315,6 @@ class Server:
             [*args, "--password-stdin"], self.data, input=PASSWORD + "\n", env=self.env
         )
         assert result.returncode == 0, result.stdout + result.stderr
-        self.users.add(username)
         return username
 
     def browser(self, username: str) -> Browser:

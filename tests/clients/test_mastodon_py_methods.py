@@ -167,10 +167,10 @@ CALLS: list[tuple[str, Callable[[World], object]]] = [
         ),
     ),
     # timelines, lists, markers
-    ("timeline_hashtag", lambda w: in_timeline(w.api.timeline_hashtag(w.tag), w.bobs)),
-    ("timeline_public local", lambda w: in_timeline(w.api.timeline_local(), w.bobs)),
+    ("timeline_hashtag", lambda w: in_timeline(lambda: w.api.timeline_hashtag(w.tag), w.bobs)),
+    ("timeline_public local", lambda w: in_timeline(w.api.timeline_local, w.bobs)),
     ("timeline_public only_media", lambda w: w.api.timeline_public(only_media=True)),
-    ("timeline_home", lambda w: in_timeline(w.api.timeline_home(), w.bobs)),
+    ("timeline_home", lambda w: in_timeline(w.api.timeline_home, w.bobs)),
     ("lists and timeline_list", lambda w: lists(w)),
     ("markers_set and markers_get", lambda w: markers(w)),
     # notifications
@@ -214,8 +214,10 @@ def conversation(w: World) -> None:
     w.api.conversations_read(talks[0]["id"])
 
 
-def in_timeline(statuses, status) -> None:
-    assert str(status["id"]) in ids(statuses), "the status is not in the timeline"
+def in_timeline(read: Callable[[], list], status) -> None:
+    """The status shows in the timeline ``read`` returns (soon: home feeds fill in the
+    background, as on Mastodon)."""
+    wait_until(lambda: str(status["id"]) in ids(read()), f"status {status['id']} in the timeline")
 
 
 def lists(w: World) -> None:

@@ -93,7 +93,8 @@ async def close_connections() -> None:
             barrier.wait(timeout=5)
         connections.close_all()
 
-    await asyncio.gather(*(in_thread(close)() for _ in range(DB_THREADS)))
+    closing = sync_to_async(close, thread_sensitive=False, executor=_db_threads)
+    await asyncio.gather(*(closing() for _ in range(DB_THREADS)))
 
 
 # --- the database broker ----------------------------------------------------------------------

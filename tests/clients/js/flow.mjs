@@ -62,6 +62,17 @@ function withTimeout(promise, ms, what) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Home feeds fill in the background (as on Mastodon): ask again for a while.
+async function eventually(read, test, what, ms = 15000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (test(value)) return value;
+    if (Date.now() > deadline) throw new Error(`waited ${ms} ms in vain for ${what}`);
+    await sleep(300);
+  }
+}
+
 // --- the flow ---------------------------------------------------------------------------
 
 await step("verify credentials", [], async () => {
@@ -115,8 +126,11 @@ await step("upload media (v2) and post with it", ["me"], async () => {
 });
 
 await step("read home and public timelines", ["mediaStatus"], async () => {
-  const home = await ana.v1.timelines.home.list({ limit: 40 });
-  check(home.some((s) => s.id === state.mediaStatus.id), "own post in home timeline");
+  const home = await eventually(
+    () => ana.v1.timelines.home.list({ limit: 40 }),
+    (page) => page.some((s) => s.id === state.mediaStatus.id),
+    "own post in the home timeline",
+  );
   const local = await ana.v1.timelines.public.list({ limit: 40, local: true });
   check(local.some((s) => s.id === state.mediaStatus.id), "public post in local timeline");
   const everything = await ana.v1.timelines.public.list({ limit: 40 });
