@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from other modules are arguments here)
 """Announcements through the client API: those in force, read marks, reactions."""
 
 from __future__ import annotations
@@ -9,8 +8,6 @@ from urllib.parse import quote
 import pytest
 from django.utils import timezone
 
-from tests.api.test_notifications import api  # noqa: F401
-from tests.posts.fixtures import ana, bea  # noqa: F401
 from wikisocial.instance.actions import save_announcement
 from wikisocial.instance.models import Announcement, AnnouncementRead
 

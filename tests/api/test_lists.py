@@ -7,8 +7,6 @@ import pytest
 
 # The people fixtures (tests/api/conftest.py does not provide them); tests take them
 # as arguments, which ruff reads as redefinitions.
-# ruff: noqa: F811
-from tests.posts.fixtures import ana, bea, cem  # noqa: F401
 from tests.timelines.helpers import Api, count_queries
 from wikisocial.social import actions as social
 from wikisocial.timelines.models import List, ListMember

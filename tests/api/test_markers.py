@@ -7,8 +7,6 @@ import pytest
 
 # The people fixtures (tests/api/conftest.py does not provide them); tests take them
 # as arguments, which ruff reads as redefinitions.
-# ruff: noqa: F811
-from tests.posts.fixtures import ana, bea  # noqa: F401
 from tests.timelines.helpers import Api
 from wikisocial.timelines.actions import read_position
 from wikisocial.timelines.models import Marker

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from other modules are arguments here)
 """Notifications through the client API: Mastodon's shape, types and filters, paging, one
 notification, dismissing and clearing, the unread count, and what a page costs."""
 
@@ -7,31 +6,13 @@ from __future__ import annotations
 import pytest
 
 from tests.api.shapes import assert_same_shape, golden
-from tests.posts.fixtures import ana, bea, cem  # noqa: F401
 from tests.posts.helpers import poll_post, remote_account, write
-from wikisocial.api.tokens import create_personal_token
 from wikisocial.notifications import actions as notifications
 from wikisocial.notifications.models import Kind, Notification
 from wikisocial.posts import actions as posts
 from wikisocial.social import actions as social
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(client):
-    """api(user, scopes) → a function making requests with that user's bearer token."""
-
-    def for_user(user, scopes=("read", "write")):
-        token = create_personal_token(user, list(scopes))
-
-        def call(method: str, path: str, data=None, **extra):
-            send = getattr(client, method.lower())
-            return send(path, data or {}, HTTP_AUTHORIZATION=f"Bearer {token}", **extra)
-
-        return call
-
-    return for_user
 
 
 def ids(response) -> list[str]:

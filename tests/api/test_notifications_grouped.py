@@ -9,8 +9,7 @@ import pytest
 from django.utils import timezone
 
 from tests.api.shapes import assert_same_shape, golden
-from tests.api.test_notifications import api, forty  # noqa: F401
-from tests.posts.fixtures import ana, bea, cem  # noqa: F401
+from tests.api.test_notifications import forty  # noqa: F401
 from tests.posts.helpers import remote_account, write
 from wikisocial.accounts.models import Account
 from wikisocial.notifications import actions as notifications

@@ -8,9 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.shapes import assert_same_shape, golden
-from tests.api.test_notifications import api  # noqa: F401
 from tests.federation.test_resolve import remote  # noqa: F401
-from tests.posts.fixtures import ana, bea, cem  # noqa: F401
 from tests.posts.helpers import remote_account, write
 from wikisocial.accounts.models import Account
 from wikisocial.posts import actions as posts

@@ -9,8 +9,6 @@ from django.utils import timezone
 
 # The people fixtures (tests/api/conftest.py does not provide them); tests take them
 # as arguments, which ruff reads as redefinitions.
-# ruff: noqa: F811
-from tests.posts.fixtures import ana, bea, cem  # noqa: F401
 from tests.posts.helpers import write
 from tests.timelines.helpers import Api, count_queries
 from wikisocial.core.ids import new_id
