@@ -222,3 +222,20 @@ def test_numbers_too_big_for_the_database_are_422(client, make_user):
     response = client.get("/api/v1/directory?offset=99999999999999999999999", headers=auth)
     assert response.status_code == 422
     assert "offset" in response.json()["error"]
+
+
+def test_nul_characters_are_a_400_not_a_crash(client, make_user):
+    token = create_personal_token(make_user("ana"), ["read"])
+    headers = {"Authorization": f"Bearer {token}"}
+    for path in (
+        "/api/v2/search?q=a%00b",
+        "/api/v1/timelines/tag/a%00b",
+        "/api/v2/notifications/a%00b",
+    ):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 400, path
+        assert "NUL" in response.json()["error"]
+    posted = client.post(
+        "/api/v1/statuses", {"status": "a\x00b"}, content_type="application/json", headers=headers
+    )
+    assert posted.status_code in (400, 403)

@@ -234,7 +234,14 @@ class Server:
         for attempt in range(3):
             self.port, self.streaming_port = free_port(), free_port()
             args = ["run", "--port", str(self.port), "--streaming-port", str(self.streaming_port)]
-            extra = {"WIKISOCIAL_DOMAIN": self.domain, "WIKISOCIAL_EMAIL_BACKEND": "file"}
+            # Behind a "proxy" (these tests), each Browser gives an address of its own in
+            # X-Forwarded-For: the log-in limit (10 per address in 5 minutes) then counts each
+            # person's attempts, as it would for people on their own machines.
+            extra = {
+                "WIKISOCIAL_DOMAIN": self.domain,
+                "WIKISOCIAL_EMAIL_BACKEND": "file",
+                "WIKISOCIAL_BEHIND_PROXY": "1",
+            }
             if database:
                 extra["DATABASE_URL"] = database
             self.env = clean_env(self.data, **extra, **self.extra_env)
@@ -394,7 +401,12 @@ class Browser:
 
     def __init__(self, server: Server) -> None:
         self.server = server
-        self.client = httpx.Client(timeout=30, follow_redirects=False)
+        address = (
+            f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
+        )
+        self.client = httpx.Client(
+            timeout=30, follow_redirects=False, headers={"X-Forwarded-For": address}
+        )
         self.username: str | None = None
 
     def __enter__(self) -> Browser:

@@ -1,8 +1,13 @@
 """A bounded schemathesis run over the OpenAPI description the server publishes at
 /api/openapi.json: every operation gets a few generated requests, valid ones and invalid ones,
-with a real bearer token, and none may be answered with a server error (5xx).
+with a real bearer token, and none may be answered with a server error (5xx). Valid requests
+name real objects in their paths (another person's status, the fuzzer's list, filter, media…),
+so they reach past "Record not found". The run is derandomised: the same requests every time.
 
-The run has a server of its own, with the client-API rate limit turned off
+One kind of bad input is then tried systematically rather than by chance: a NUL character in
+each string parameter of each operation, which PostgreSQL cannot store.
+
+The runs have a server of their own, with the client-API rate limit turned off
 (WIKISOCIAL_API_RATE_LIMITS=0): with Mastodon's 300 requests per 5 minutes, most generated
 requests would be answered 429 and test nothing. No operation is left out.
 """
@@ -14,6 +19,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -26,12 +32,12 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
 
-from tests.clients.conftest import start_server, stop_server
+from tests.clients.conftest import Server, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 
 # Generated requests per operation and generation mode (valid, invalid).
-EXAMPLES = int(os.environ.get("WIKISOCIAL_FUZZ_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("WIKISOCIAL_FUZZ_EXAMPLES", "10"))
 # Seconds for the full run; operations not reached by then get one valid request each, so the
 # run stays within a few minutes on two cores (busy ones included) and still covers them all.
 BUDGET = float(os.environ.get("WIKISOCIAL_FUZZ_BUDGET", "90"))
@@ -232,15 +238,29 @@ def fuzz_operation(
             findings.broken.append(f"{operation.label} ({mode.value}): {exc!r}")
 
 
-def test_no_operation_answers_with_a_server_error(fuzz_server):
-    username = fuzz_server.create_user("fuzzer")
-    token = fuzz_server.user_token(username)
-    headers = {"Authorization": f"Bearer {token}"}
+@dataclass
+class Fuzzing:
+    server: Server
+    headers: dict[str, str]
+    seed: Seed
+    description: dict
+
+
+@pytest.fixture(scope="module")
+def fuzzing(fuzz_server) -> Fuzzing:
+    """The fuzzer's token (through the authorization-code flow), the objects for the path
+    parameters, and the published description."""
+    token = fuzz_server.user_token(fuzz_server.create_user("fuzzer"))
     other = fuzz_server.personal_token(fuzz_server.create_user("neighbour"))
     seed = Seed(fuzz_server.url, token, other).make(png())
     description = httpx.get(f"{fuzz_server.url}/api/openapi.json", timeout=30)
     assert description.status_code == 200
     assert description.headers["content-type"].startswith("application/json")
+    return Fuzzing(fuzz_server, {"Authorization": f"Bearer {token}"}, seed, description.json())
+
+
+def test_no_operation_answers_with_a_server_error(fuzzing):
+    fuzz_server, headers, seed = fuzzing.server, fuzzing.headers, fuzzing.seed
 
     schema = schemathesis.openapi.from_url(f"{fuzz_server.url}/api/openapi.json", timeout=30)
     findings = Findings()
@@ -288,3 +308,66 @@ def test_no_operation_answers_with_a_server_error(fuzz_server):
         report.append("tracebacks in the server log:\n" + "\n".join(tracebacks[:5]))
     assert not report, f"{summary}\n\n" + "\n\n".join(report)
     assert findings.operations > 0
+
+
+# --- one systematic case: NUL characters ------------------------------------------------------
+
+NUL = "a\x00b"
+
+
+def nul_requests(method: str, path: str, operation: dict, seed: Seed) -> list[dict]:
+    """httpx.request arguments for ``method path``: one request per string parameter (path,
+    query, form or JSON body) carrying NUL, the other parameters plain ("a", or the real object
+    for the path)."""
+    real = seed.path_values(method, path) or {}
+    names = re.findall(r"\{(\w+)\}", path)
+    query = [
+        p["name"]
+        for p in operation.get("parameters", [])
+        if p["in"] == "query" and p["schema"].get("type") in ("string", "array")
+    ]
+    body = operation.get("requestBody", {}).get("content", {})
+    schema = next(iter(body.values()), {}).get("schema", {})
+    fields = {
+        name: spec.get("type")
+        for name, spec in schema.get("properties", {}).items()
+        if spec.get("type") in ("string", "array") and spec.get("format") != "binary"
+    }
+    required = {name: "a" for name in schema.get("required", []) if name in fields}
+
+    def url(nul_in: str | None = None) -> str:
+        return re.sub(
+            r"\{(\w+)\}",
+            lambda m: quote(NUL) if m[1] == nul_in else real.get(m[1], "1"),
+            path,
+        )
+
+    requests_ = [{"method": method, "url": url(name)} for name in names]
+    requests_ += [{"method": method, "url": url(), "params": {name: NUL}} for name in query]
+    requests_ += [
+        {
+            "method": method,
+            "url": url(),
+            "json": {**required, name: [NUL] if kind == "array" else NUL},
+        }
+        for name, kind in fields.items()
+    ]
+    return requests_
+
+
+def test_nul_characters_are_refused_not_crashing(fuzzing):
+    """PostgreSQL text cannot hold NUL (0x00): a parameter with one must be refused or
+    cleaned, never reach the database and end in a 500."""
+    crashes = []
+    with httpx.Client(base_url=fuzzing.server.url, headers=fuzzing.headers, timeout=30) as http:
+        for path, operations in fuzzing.description["paths"].items():
+            for method, operation in operations.items():
+                for request in nul_requests(method.upper(), path, operation, fuzzing.seed):
+                    response = http.request(**request)
+                    if response.status_code >= 500:
+                        crashes.append(
+                            f"{method.upper()} {path} → {response.status_code}: {response.url}"
+                            + (f" JSON {request['json']!r}" if "json" in request else "")
+                        )
+    tracebacks = fuzzing.server.errors_in_log()
+    assert not crashes, "\n".join(crashes) + "\n\n" + "\n".join(tracebacks[:5])

@@ -229,6 +229,18 @@ class _Throttled(Exception):
         self.headers = headers
 
 
+def _has_nul(value: Any) -> bool:
+    """Whether a NUL character hides anywhere in ``value`` (PostgreSQL can't store one, and no
+    text a person writes contains one)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _run(request: HttpRequest, ep: Endpoint, kwargs: dict[str, Any]) -> HttpResponse:
     headers: dict[str, str] = {}
     try:
@@ -237,6 +249,8 @@ def _run(request: HttpRequest, ep: Endpoint, kwargs: dict[str, Any]) -> HttpResp
         if settings.API_RATE_LIMITS:
             headers = _rate_headers(request)
         request.params = Params(read(request))
+        if _has_nul(request.params.data) or _has_nul(kwargs):
+            raise BadParams("Parameters may not contain NUL characters")
         result = ep.view(request, **kwargs)
     except _Throttled as throttled:
         response = error_response(429, "Too many requests")

@@ -497,6 +497,13 @@ def featured_tags(request: HttpRequest, id: str) -> list:
     return []
 
 
+@endpoint("GET", "v1/featured_tags", scope="read:accounts", tag="featured_tags")
+def own_featured_tags(request: HttpRequest) -> list:
+    """The caller's featured hashtags: featuring hashtags on a profile is not offered here, so
+    the list is always empty (and there is no endpoint to add one)."""
+    return []
+
+
 @endpoint("GET", "v1/accounts/<id>/endorsements", auth=OPTIONAL, scope="read:accounts")
 def account_endorsements(request: HttpRequest, id: str) -> list:
     """Accounts the account features on its profile: nobody features accounts here."""
