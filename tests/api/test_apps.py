@@ -235,7 +235,7 @@ def test_app_token_with_a_wrong_secret_is_401(client):
 def test_control_characters_in_the_name_are_422_not_a_database_error(client):
     response = register(client, client_name="Bad\x00name")
     assert response.status_code == 422
-    assert "name" in response.json()["details"]
+    assert "client_name" in response.json()["details"]  # the parameter, named
 
 
 @pytest.mark.parametrize(

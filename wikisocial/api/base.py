@@ -241,6 +241,14 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def _refuse_nul(params: dict[str, Any]) -> None:
+    """A 422 naming the first parameter with a NUL in it (as a validation error would)."""
+    for name, value in params.items():
+        if _has_nul(name) or _has_nul(value):
+            message = "may not contain NUL characters"
+            raise ApiError(422, f"Validation failed: {name} {message}", details={name: [message]})
+
+
 def _run(request: HttpRequest, ep: Endpoint, kwargs: dict[str, Any]) -> HttpResponse:
     headers: dict[str, str] = {}
     try:
@@ -249,8 +257,7 @@ def _run(request: HttpRequest, ep: Endpoint, kwargs: dict[str, Any]) -> HttpResp
         if settings.API_RATE_LIMITS:
             headers = _rate_headers(request)
         request.params = Params(read(request))
-        if _has_nul(request.params.data) or _has_nul(kwargs):
-            raise BadParams("Parameters may not contain NUL characters")
+        _refuse_nul({**kwargs, **request.params.data})
         result = ep.view(request, **kwargs)
     except _Throttled as throttled:
         response = error_response(429, "Too many requests")
