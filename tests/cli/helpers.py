@@ -17,7 +17,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 _SCRIPT = Path(sys.executable).with_name("wikisocial")
 # The console script the package installs; `python -m wikisocial` if it is missing.
@@ -189,3 +192,52 @@ def cmdline(pid: int) -> str:
 def alive(pid: int) -> bool:
     stat = _stat(pid)
     return stat is not None and stat[0] not in {"Z", "X"}
+
+
+# --- real processes: waiting, unique words, databases of their own ---------------------------
+
+PG_SCHEMES = ("postgres://", "postgresql://", "pgsql://")
+
+
+def wait_until(check: Callable[[], object], what: str, timeout: float = 60, interval=0.5):
+    """Call ``check`` every ``interval`` seconds until it returns something truthy (returned),
+    or fail after ``timeout`` seconds saying what was awaited."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:.0f}s in vain for: {what}")
+        time.sleep(interval)
+
+
+def unique_word(label: str) -> str:
+    """A word no page or post contains by chance (letters and digits: no escaping in HTML)."""
+    return f"{label}{uuid.uuid4().hex[:10]}"
+
+
+def fresh_databases(stem: str, names: list[str]) -> tuple[dict[str, str], Callable[[], None]]:
+    """One new PostgreSQL database per name when the suite runs on PostgreSQL (the
+    DATABASE_URL it was given), with a function dropping them; else no URLs (the servers use
+    SQLite in their data folders) and nothing to drop."""
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith(PG_SCHEMES):
+        return {}, lambda: None
+    import psycopg
+
+    parts = urlsplit(base)
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    prefix = f"wikisocial_{stem}_{uuid.uuid4().hex[:8]}"
+    databases = {name: f"{prefix}_{name.lower()}" for name in names}
+    with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
+        for db in databases.values():
+            conn.execute(f'CREATE DATABASE "{db}"')
+
+    def drop() -> None:
+        with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
+            for db in databases.values():
+                conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+    urls = {name: urlunsplit(parts._replace(path=f"/{db}")) for name, db in databases.items()}
+    return urls, drop

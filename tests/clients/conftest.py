@@ -20,19 +20,17 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import os
 import re
 import secrets
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -41,36 +39,28 @@ from tests.cli.helpers import (
     WIKISOCIAL,
     clean_env,
     free_port,
+    fresh_databases,
     kill_group,
     run_cli,
+    unique_word,
     wait_for_http,
 )
+from tests.cli.helpers import wait_until as shared_wait_until
 
 PASSWORD = "clients drive a real server"
 START_TIMEOUT = 120  # seconds for the server to migrate and answer
-PG_SCHEMES = ("postgres://", "postgresql://", "pgsql://")
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 
 
 # --- waiting ---------------------------------------------------------------------------------
 
 
-def wait_until(check: Callable[[], object], what: str, timeout: float = 30):
-    """Call ``check`` every quarter second until it returns something truthy (returned), or
-    fail after ``timeout`` seconds saying what was awaited."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout:.0f}s in vain for: {what}")
-        time.sleep(0.25)
+def wait_until(check: Callable[[], object], what: str, timeout: float = 30) -> object:
+    """The shared wait (tests/cli/helpers.py), polling four times a second."""
+    return shared_wait_until(check, what, timeout, interval=0.25)
 
 
-def word(label: str) -> str:
-    """A word no post contains by chance (letters and digits: no escaping in HTML)."""
-    return f"{label}{uuid.uuid4().hex[:10]}"
+word = unique_word
 
 
 # --- reading forms ---------------------------------------------------------------------------
@@ -178,27 +168,6 @@ def pkce_pair() -> tuple[str, str]:
 # --- the server ------------------------------------------------------------------------------
 
 
-def _fresh_database() -> tuple[str | None, Callable[[], None]]:
-    """A new PostgreSQL database when the suite runs on PostgreSQL (with a function dropping
-    it); else (None, nothing to do): the server uses SQLite in its data folder."""
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith(PG_SCHEMES):
-        return None, lambda: None
-    import psycopg
-
-    parts = urlsplit(base)
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    name = f"wikisocial_clients_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
-
-
 @dataclass
 class Server:
     """One running WikiSocial: web app, worker and streaming server."""
@@ -230,7 +199,8 @@ class Server:
     # running
 
     def start(self) -> None:
-        database, self.drop_database = _fresh_database()
+        databases, self.drop_database = fresh_databases("clients", ["server"])
+        database = databases.get("server")
         for attempt in range(3):
             self.port, self.streaming_port = free_port(), free_port()
             args = ["run", "--port", str(self.port), "--streaming-port", str(self.streaming_port)]

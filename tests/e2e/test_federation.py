@@ -18,19 +18,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import subprocess
 import sys
 import tempfile
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -40,9 +37,12 @@ from tests.cli.helpers import (
     WIKISOCIAL,
     clean_env,
     free_port,
+    fresh_databases,
     kill_group,
     run_cli,
+    unique_word,
     wait_for_http,
+    wait_until,
 )
 
 pytestmark = pytest.mark.e2e
@@ -50,28 +50,9 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "federation across three servers"
 WAIT = 60  # seconds, at most, for anything to travel between instances
 START_TIMEOUT = 120  # seconds for an instance to migrate and answer
-PG_SCHEMES = ("postgres://", "postgresql://", "pgsql://")
 
 
 # --- waiting ---------------------------------------------------------------------------------
-
-
-def wait_until(check: Callable[[], object], what: str, timeout: float = WAIT):
-    """Call ``check`` every half second until it returns something truthy (returned), or fail
-    after ``timeout`` seconds saying what was awaited."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout:.0f}s in vain for: {what}")
-        time.sleep(0.5)
-
-
-def token(label: str) -> str:
-    """A word no page contains by chance (letters and digits only: no escaping in HTML)."""
-    return f"{label}{uuid.uuid4().hex[:10]}"
 
 
 # --- reading pages ---------------------------------------------------------------------------
@@ -299,31 +280,6 @@ class Browser:
 # --- the federation --------------------------------------------------------------------------
 
 
-def _database_urls(names: list[str]) -> tuple[dict[str, str], Callable[[], None]]:
-    """One fresh PostgreSQL database per instance when the suite runs on PostgreSQL (the
-    DATABASE_URL the suite was given), with a function dropping them; else SQLite (no URL)."""
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith(PG_SCHEMES):
-        return {}, lambda: None
-    import psycopg
-
-    parts = urlsplit(base)
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    stem = f"wikisocial_e2e_{uuid.uuid4().hex[:8]}"
-    databases = {name: f"{stem}_{name.lower()}" for name in names}
-    with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
-        for db in databases.values():
-            conn.execute(f'CREATE DATABASE "{db}"')
-
-    def drop() -> None:
-        with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
-            for db in databases.values():
-                conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-
-    urls = {name: urlunsplit(parts._replace(path=f"/{db}")) for name, db in databases.items()}
-    return urls, drop
-
-
 @dataclass
 class Federation:
     instances: dict[str, Instance]
@@ -379,7 +335,7 @@ class _LogsOnFailure:
 def fed(request, tmp_path_factory) -> Iterator[Federation]:
     root = tmp_path_factory.mktemp("federation")
     names = ["A", "B", "C"]
-    db_urls, drop_databases = _database_urls(names)
+    db_urls, drop_databases = fresh_databases("e2e", names)
 
     def new_instance(name: str) -> Instance:
         port = free_port()
@@ -467,7 +423,7 @@ def public_post_by_bob(fed: Federation) -> dict[str, str]:
 
     def post() -> dict[str, str]:
         ana_follows_bob(fed)
-        word = token("hello")
+        word = unique_word("hello")
         on_b = fed.bob.compose(f"Hello from server B, {word}")
         on_a = wait_until(
             lambda: fed.ana.home_path(word), f"bob's public post {word} in ana's home feed on A"
@@ -543,7 +499,7 @@ def test_public_post_reaches_followers_home_feed(fed):
 def test_reply_threading_both_ways(fed):
     post = public_post_by_bob(fed)
     ana, bob = fed.ana, fed.bob
-    reply_word = token("reply")
+    reply_word = unique_word("reply")
     reply_on_a = ana.compose(
         f"{bob.handle} Nice one, {reply_word}",
         in_reply_to=post["on_a"].rsplit("/", 1)[1],
@@ -559,7 +515,7 @@ def test_reply_threading_both_ways(fed):
         "/notifications"
     )
     # bob answers the reply; on A it hangs under ana's reply, under bob's post.
-    answer_word = token("answer")
+    answer_word = unique_word("answer")
     bob.compose(f"{ana.handle} Thanks, {answer_word}", in_reply_to=reply_on_b.rsplit("/", 1)[1])
     thread = wait_until(
         lambda: (html := ana.page(post["on_a"])) and answer_word in html and html,
@@ -608,9 +564,9 @@ def test_like_and_boost_counts(fed):
 def test_edit_propagates(fed):
     ana_follows_bob(fed)
     ana, bob = fed.ana, fed.bob
-    old = token("draft")
+    old = unique_word("draft")
     on_b, on_a = delivered_post(bob, ana, f"First version, {old}")
-    new = token("revised")
+    new = unique_word("revised")
     bob.post(f"{on_b}/edit", {"text": f"Second version, {new}", "language": "en"})
     assert new in bob.page(on_b)
     wait_until(lambda: new in ana.page(on_a), f"bob's edit ({new}) to show on A")
@@ -622,7 +578,7 @@ def test_edit_propagates(fed):
 def test_delete_propagates(fed):
     ana_follows_bob(fed)
     ana, bob = fed.ana, fed.bob
-    word = token("doomed")
+    word = unique_word("doomed")
     on_b, on_a = delivered_post(bob, ana, f"Soon gone, {word}")
     bob.post(f"{on_b}/delete")
     assert bob.get(on_b).status_code == 404
@@ -634,7 +590,7 @@ def test_followers_only_post_reaches_exactly_the_followers(fed):
     ana_follows_bob(fed)
     carol_follows_bob(fed)
     ana, bob, carol, dave = fed.ana, fed.bob, fed.carol, fed.dave
-    word = token("private")
+    word = unique_word("private")
     on_b = bob.compose(f"Only for my followers, {word}", visibility="private")
     wait_until(lambda: ana.home_path(word), "the followers-only post in ana's home feed on A")
     on_c = wait_until(
@@ -655,7 +611,7 @@ def test_direct_post_reaches_only_the_mentioned(fed):
     ana_follows_bob(fed)
     ana, bob, carol, dave = fed.ana, fed.bob, fed.carol, fed.dave
     bob.find(carol.handle)  # bob's server learns of carol (mentions need a known account)
-    word = token("secret")
+    word = unique_word("secret")
     on_b = bob.compose(f"{carol.handle} just between us, {word}", visibility="direct")
     notes = wait_until(
         lambda: (html := carol.page("/notifications")) and word in html and html,
@@ -680,7 +636,7 @@ def test_direct_post_reaches_only_the_mentioned(fed):
 def test_profile_update_propagates(fed):
     ana_follows_bob(fed)
     ana, bob = fed.ana, fed.bob
-    name = token("Robert")
+    name = unique_word("Robert")
     bob.post("/settings/profile", {"display_name": name})
     assert name in bob.page("/@bob")
     profile = f"/@bob@{bob.instance.domain}"
@@ -702,7 +658,7 @@ def test_unfollow(fed):
     assert follower_count(bob.page("/@bob")) == count - 1
     # bob's next post no longer reaches her.
     carol_follows_bob(fed)
-    word = token("after")
+    word = unique_word("after")
     bob.compose(f"After the unfollow, {word}")
     wait_until(lambda: fed.carol.home_path(word), "bob's post in carol's home feed on C")
     assert word not in ana.page("/")
@@ -722,7 +678,7 @@ def test_block(fed):
         "the Block to end ana's follow of bob on A",
     )
     # bob's new posts reach his followers, not ana.
-    word = token("blocked")
+    word = unique_word("blocked")
     post_on_b = bob.compose(f"After the block, {word}")
     wait_until(lambda: fed.carol.home_path(word), "bob's post in carol's home feed on C")
     assert word not in ana.page("/")
