@@ -112,12 +112,23 @@ class DefaultVisibility(models.TextChoices):
     PRIVATE = "private", _("Followers only")
 
 
+# Kinds of local group whose actor anyone may see (communities.models.LISTED_KINDS: this app
+# cannot import that one).
+LISTED_GROUP_KINDS = ("public", "restricted", "private")
+
+
 def public_account_q(prefix: str = "") -> models.Q:
-    """Accounts anyone may see: not deleted, and either remote or a local account whose user is
-    approved, confirmed and active. ``prefix`` reaches it through a relation ("author__"), so
-    the rule for posts is this same rule."""
+    """Accounts anyone may see: not deleted, and either remote, a local account whose user is
+    approved, confirmed and active, or a local group that is not hidden. ``prefix`` reaches it
+    through a relation ("author__"), so the rule for posts is this same rule."""
     return models.Q(**{f"{prefix}deleted_at__isnull": True}) & (
         ~models.Q(**{f"{prefix}domain": ""})
+        | models.Q(
+            **{
+                f"{prefix}actor_type": ActorType.GROUP,
+                f"{prefix}group__kind__in": LISTED_GROUP_KINDS,
+            }
+        )
         | models.Q(
             **{
                 f"{prefix}user__isnull": False,
@@ -154,6 +165,13 @@ class AccountQuerySet(models.QuerySet):
         visible = public_account_q()
         if viewer is not None and viewer.is_authenticated:
             visible |= models.Q(user=viewer)
+        if account is not None:
+            from wikisocial.communities.models import Group
+
+            # A hidden group's actor: for its members and the people invited to it.
+            visible |= models.Q(
+                group__in=Group.objects.visible_to(account).filter(account__domain="")
+            )
         return qs.filter(visible)
 
 

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "wikisocial.accounts",
     "wikisocial.social",
     "wikisocial.posts",
+    "wikisocial.communities",
+    "wikisocial.wiki",
     "wikisocial.timelines",
     "wikisocial.filters",
     "wikisocial.streaming",

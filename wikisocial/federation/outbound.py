@@ -72,7 +72,9 @@ def post_inboxes(post: Post) -> list[str]:
 
 
 def _federates(post: Post) -> bool:
-    return post.author.is_local and post.visibility != Visibility.LOCAL
+    """Posts in groups federate through their group (communities.activitypub), never to the
+    author's followers: a private group's posts must not reach people outside it."""
+    return post.author.is_local and post.visibility != Visibility.LOCAL and post.group_id is None
 
 
 def post_created(post: Post) -> None:

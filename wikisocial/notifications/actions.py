@@ -73,11 +73,19 @@ def _conversation_muted(recipient: Account, post) -> bool:
 
 
 def notify(
-    recipient: Account, kind: str, actor: Account, post=None, *, about_self: bool = False
+    recipient: Account,
+    kind: str,
+    actor: Account,
+    post=None,
+    *,
+    about_self: bool = False,
+    group=None,
+    wiki_page=None,
 ) -> Notification | None:
-    """Tell ``recipient`` (a local account) that ``actor`` did ``kind``. Nothing for one's own
-    actions (unless ``about_self``: the end of one's own poll), for remote recipients, or from
-    people the recipient blocked or muted."""
+    """Tell ``recipient`` (a local account) that ``actor`` did ``kind`` (to ``post``, in
+    ``group``, on ``wiki_page``). Nothing for one's own actions (unless ``about_self``: the end
+    of one's own poll), for remote recipients, or from people the recipient blocked or
+    muted."""
     if not recipient.is_local or recipient.deleted_at is not None:
         return None
     if recipient.pk == actor.pk and not about_self:
@@ -93,6 +101,8 @@ def notify(
         kind=kind,
         actor=actor,
         post=post,
+        group=group,
+        wiki_page=wiki_page,
         group_key=group_key(kind, post.pk if post else None, now) or "",
         filtered=_kept_aside(recipient, actor, policy),
     )

@@ -18,6 +18,15 @@ class Kind(models.TextChoices):
     BOOST = "reblog", _("boosted your post")
     POLL = "poll", _("a poll has ended")
     UPDATE = "update", _("edited a post you interacted with")
+    # Groups (communities): not Mastodon types; the client API shows them as the nearest
+    # Mastodon type or leaves them out (see api/serializers).
+    GROUP_TOPIC = "group_topic", _("started a topic in a group you watch")
+    GROUP_REPLY = "group_reply", _("replied in a topic you watch")
+    JOIN_REQUEST = "join_request", _("asked to join your group")
+    JOIN_APPROVED = "join_approved", _("let you into the group")
+    GROUP_INVITE = "group_invite", _("invited you to a group")
+    GROUP_REMOVED = "group_removed", _("removed you from the group")
+    WIKI_EDIT = "wiki_edit", _("edited a wiki page you watch")
 
 
 class Notification(models.Model):
@@ -27,6 +36,13 @@ class Notification(models.Model):
     actor = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     post = models.ForeignKey(
         "posts.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The group a group notification is about, and the wiki page of a wiki edit.
+    group = models.ForeignKey(
+        "communities.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    wiki_page = models.ForeignKey(
+        "wiki.Page", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     # Notifications with the same key are shown as one group.
     group_key = models.CharField(max_length=100)

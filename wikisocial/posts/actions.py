@@ -58,6 +58,8 @@ from wikisocial.posts.models import (
 if TYPE_CHECKING:
     from oauth2_provider.models import Application
 
+    from wikisocial.communities.models import Group
+
 logger = logging.getLogger(__name__)
 LIMITS = settings.POST_LIMITS
 
@@ -110,6 +112,9 @@ class Draft:
     media_focus: dict[int, tuple[float, float]] = field(default_factory=dict)
     poll: PollDraft | None = None
     wall_owner: Account | None = None
+    # The group (communities.Group) a new topic is posted in. A reply is always in its
+    # parent's group, whatever this says.
+    group: Group | None = None
     # The OAuth application (client app) posting it, for posts made through the client API.
     application: Application | None = None
 
@@ -266,6 +271,7 @@ def check(author: Account, draft: Draft, *, editing: Post | None = None):
         }
     if editing is None:
         _check_audience(author, draft, errors)
+        _check_group(author, draft, errors)
     rendered, mentioned = render(text)
     if len(mentioned) > LIMITS["mentions"]:
         errors["text"] = _("Mention at most %(n)d people in one post.") % {"n": LIMITS["mentions"]}
@@ -287,6 +293,28 @@ def _check_audience(author: Account, draft: Draft, errors: dict) -> None:
         and (not owner.wall_enabled or is_blocked_between(author, owner))
     ):
         errors["wall"] = _("You can't write on this wall.")
+
+
+def group_of(draft: Draft) -> Group | None:
+    """The group a new post goes to: its parent's, or the one the draft names."""
+    parent = draft.in_reply_to
+    if parent is not None:
+        return parent.group
+    return draft.group
+
+
+def _check_group(author: Account, draft: Draft, errors: dict) -> None:
+    """Posting in a group, through any door (a reply from a Mastodon app too): the group's
+    rules (members, bans, locked and closed topics, slow mode)."""
+    from wikisocial.communities.forum import check_group_post
+
+    group = group_of(draft)
+    if group is None:
+        return
+    try:
+        check_group_post(author, group, draft.in_reply_to)
+    except ValidationError as error:
+        errors["group"] = error.messages[0]
 
 
 # --- creating, editing, deleting ----------------------------------------------------------
@@ -326,7 +354,12 @@ def create_post(author: Account, draft: Draft) -> Post:
     _check_rate("post", author)
     parent = draft.in_reply_to
     now = timezone.now()
+    group = group_of(draft)
     visibility = draft.visibility
+    if group is not None:
+        from wikisocial.communities.forum import visibility_in
+
+        visibility = visibility_in(group)
     with transaction.atomic():
         post = Post.objects.create(
             author=author,
@@ -341,6 +374,7 @@ def create_post(author: Account, draft: Draft) -> Post:
             in_reply_to_account_id=parent.author_id if parent else None,
             thread_root_id=(parent.thread_root_id or parent.pk) if parent else None,
             wall_owner=draft.wall_owner,
+            group=group,
             application=draft.application,
             created_at=now,
         )
@@ -359,6 +393,10 @@ def create_post(author: Account, draft: Draft) -> Post:
             FeedEntry.objects.create(owner=author, post=post, author=author)
         _notify_new_post(post, mentioned)
         outbound.post_created(post)
+        if group is not None:
+            from wikisocial.communities.forum import group_post_created
+
+            group_post_created(post)
     transaction.on_commit(lambda: fan_out_post.enqueue(post.pk))
     logger.info("post %s by %s (%s)", post.pk, author.handle, visibility)
     return post

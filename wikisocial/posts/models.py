@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from oauth2_provider.settings import oauth2_settings
 
 from wikisocial.accounts.models import Account, public_account_q
+from wikisocial.communities.models import readable_group_q
 from wikisocial.core.ids import new_id
 
 
@@ -44,19 +45,30 @@ class PostQuerySet(models.QuerySet):
 
         qs = self.alive()._authors_visible(viewer)
         open_to_all = [Visibility.PUBLIC, Visibility.UNLISTED]
+        # A post in a group is judged by the group's rule alone (its members, or anyone for
+        # an open group), whatever its visibility field says; so is a boost's original.
+        in_group = Q(group__isnull=False) & readable_group_q(viewer, "group__")
+        original_in_group = Q(boost_of__group__isnull=True) | readable_group_q(
+            viewer, "boost_of__group__"
+        )
         if viewer is None:
-            return qs.filter(visibility__in=open_to_all).filter(
+            return qs.filter(Q(group__isnull=True, visibility__in=open_to_all) | in_group).filter(
                 Q(boost_of__isnull=True)
                 | Q(boost_of__deleted_at__isnull=True, boost_of__visibility__in=open_to_all)
+                & original_in_group
             )
         shared = [*open_to_all, Visibility.LOCAL] if viewer.is_local else open_to_all
         mentioned = Mention.objects.filter(post=OuterRef("pk"), account=viewer)
         follows = Follow.objects.filter(follower=viewer, target=OuterRef("author"))
         allowed = (
-            Q(visibility__in=shared)
+            Q(group__isnull=True)
+            & (
+                Q(visibility__in=shared)
+                | Q(visibility=Visibility.FOLLOWERS, is_following=True)
+                | Q(visibility__in=[Visibility.FOLLOWERS, Visibility.DIRECT], is_mentioned=True)
+            )
+            | in_group
             | Q(author=viewer)
-            | Q(visibility=Visibility.FOLLOWERS, is_following=True)
-            | Q(visibility__in=[Visibility.FOLLOWERS, Visibility.DIRECT], is_mentioned=True)
         )
 
         def blocked(author: str) -> Exists:
@@ -70,6 +82,7 @@ class PostQuerySet(models.QuerySet):
         boosted_visible = Q(boost_of__isnull=True) | (
             Q(boost_of__deleted_at__isnull=True)
             & (Q(boost_of__visibility__in=shared) | Q(boost_of__author=viewer))
+            & original_in_group
             & ~Q(boost_blocked=True)
         )
         return (
@@ -84,10 +97,11 @@ class PostQuerySet(models.QuerySet):
         )
 
     def public_timeline(self, visibilities: list[str]) -> PostQuerySet:
-        """Posts for the public timelines: no boosts, no replies to others."""
-        return self.filter(visibility__in=visibilities, boost_of__isnull=True).filter(
-            Q(in_reply_to_account__isnull=True) | Q(in_reply_to_account=models.F("author"))
-        )
+        """Posts for the public timelines: no boosts, no replies to others, nothing posted in a
+        group (groups have their own pages, and members get new topics in their home feed)."""
+        return self.filter(
+            visibility__in=visibilities, boost_of__isnull=True, group__isnull=True
+        ).filter(Q(in_reply_to_account__isnull=True) | Q(in_reply_to_account=models.F("author")))
 
 
 class Post(models.Model):
@@ -115,6 +129,15 @@ class Post(models.Model):
     )
     boost_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="boosts"
+    )
+    # A post in a group's forum: a topic (it has a ``topic``) or a reply in one. Who may see
+    # it is the group's rule (communities.models.readable_group_q), not ``visibility``.
+    group = models.ForeignKey(
+        "communities.Group",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="posts",
     )
     # A post written on someone's message wall.
     wall_owner = models.ForeignKey(
