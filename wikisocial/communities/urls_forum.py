@@ -1,0 +1,3 @@
+"""Forum pages: topic lists, topics, composing, moderation tools."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Group pages: directory, creation, the group page, members, requests, settings, log."""
+
+urlpatterns: list = []

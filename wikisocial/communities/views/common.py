@@ -1,0 +1,60 @@
+"""What every group page needs: finding the group for this viewer, and the context of the
+group's header (name, banner, tabs, the viewer's role)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpRequest
+
+from wikisocial.accounts.models import Account
+from wikisocial.communities import access
+from wikisocial.communities.models import Group, JoinRequest
+
+
+def viewer_of(request: HttpRequest) -> Account | None:
+    """The signed-in person's account, or None."""
+    user = request.user
+    return getattr(user, "account", None) if user.is_authenticated else None
+
+
+def group_or_404(request: HttpRequest, handle: str) -> Group:
+    """The group ``handle`` names (``name`` here, ``name@domain`` elsewhere) if this viewer
+    may know it exists; 404 otherwise, never 403 (that would confirm a hidden group)."""
+    name, _at, domain = handle.partition("@")
+    if domain.lower() == settings.DOMAIN:
+        domain = ""
+    group = (
+        Group.objects.visible_to(viewer_of(request))
+        .select_related("account")
+        .filter(account__username__iexact=name, account__domain__iexact=domain)
+        .first()
+    )
+    if group is None:
+        raise Http404
+    return group
+
+
+def readable_group_or_404(request: HttpRequest, handle: str) -> Group:
+    """The group, if this viewer may also read what is in it (topics, wiki, members)."""
+    group = group_or_404(request, handle)
+    if not access.can_read(viewer_of(request), group):
+        raise Http404
+    return group
+
+
+def group_context(request: HttpRequest, group: Group, tab: str = "") -> dict:
+    """Context for ``communities/_group_header.html``: the group, the viewer's membership,
+    whether they moderate it, read it, have asked to join or are banned, and the current tab."""
+    viewer = viewer_of(request)
+    membership = access.membership_of(viewer, group)
+    return {
+        "group": group,
+        "membership": membership,
+        "can_moderate": access.can_moderate(viewer, group),
+        "can_read": access.can_read(viewer, group),
+        "banned": access.is_banned(viewer, group),
+        "join_request": JoinRequest.objects.filter(group=group, account=viewer).first()
+        if viewer is not None and membership is None
+        else None,
+        "tab": tab,
+    }
