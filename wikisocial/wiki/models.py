@@ -35,9 +35,31 @@ class Protection(models.TextChoices):
     MODERATORS = "moderators", _("Moderators only")
 
 
+def wiki_index_url(group) -> str:
+    """The front of a wiki: the instance's (``group`` None) or a group's."""
+    if group is None:
+        return reverse("wiki:instance-index")
+    return reverse("wiki:index", kwargs={"handle": group.url_handle})
+
+
+def page_url(group, title: str) -> str:
+    """The URL of page ``title`` in the wiki of ``group`` (None: the instance wiki), whether
+    the page exists or not; spaces are written as underscores, as on Wikipedia."""
+    url_title = title.replace(" ", "_")
+    if group is None:
+        return reverse("wiki:instance-page", kwargs={"title": url_title})
+    return reverse("wiki:page", kwargs={"handle": group.url_handle, "title": url_title})
+
+
 class PageQuerySet(models.QuerySet):
     def alive(self) -> PageQuerySet:
         return self.filter(deleted_at__isnull=True)
+
+    def in_wiki(self, group) -> PageQuerySet:
+        """The pages of one wiki: a group's, or the instance's (``group`` None)."""
+        if group is None:
+            return self.filter(group__isnull=True)
+        return self.filter(group=group)
 
     def visible_to(self, viewer: Account | None) -> PageQuerySet:
         """Pages ``viewer`` may read: the instance wiki's for all, a group wiki's by the
@@ -94,10 +116,7 @@ class Page(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        title = self.title.replace(" ", "_")
-        if self.group_id is None:
-            return reverse("wiki:instance-page", kwargs={"title": title})
-        return reverse("wiki:page", kwargs={"handle": self.group.url_handle, "title": title})
+        return page_url(self.group if self.group_id else None, self.title)
 
 
 class Revision(models.Model):
