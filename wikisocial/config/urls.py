@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("wikisocial.federation.urls")),
     path("", include("wikisocial.federation.urls_discovery")),
     path("", include("wikisocial.accounts.urls")),
+    path("", include("wikisocial.communities.urls_federation")),
     path("", include("wikisocial.communities.urls")),
     path("", include("wikisocial.wiki.urls")),
     path("", include("wikisocial.web.urls")),

@@ -104,6 +104,10 @@ def store_actor(document: dict) -> Account:
         images = _images(account, document)
         account.save()
         _store_key(account, actor_id, document.get("publicKey"))
+        if account.actor_type == ActorType.GROUP:
+            from wikisocial.communities.inbox import remote_group_stored
+
+            remote_group_stored(account, document)  # a community one may join from here
     for kind in images:
         transaction.on_commit(lambda kind=kind: fetch_profile_image.enqueue(account.pk, kind))
     return account

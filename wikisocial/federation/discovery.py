@@ -65,9 +65,10 @@ def _webfinger_url() -> str:
 
 
 def _username_from_acct(resource: str) -> str:
-    """``acct:name@domain`` (RFC 7565; ``acct:@name@domain`` tolerated) → name."""
+    """``acct:name@domain`` (RFC 7565; ``acct:@name@domain`` and a group's ``acct:!name@domain``
+    tolerated) → name."""
     user, at, host = resource[len("acct:") :].rpartition("@")
-    user = unquote(user).removeprefix("@")
+    user = unquote(user).removeprefix("@").removeprefix("!")
     if not (at and user and host) or "@" in user or not user.isprintable() or " " in user:
         raise BadResource("resource must look like acct:name@domain")
     if host.lower() != settings.DOMAIN.lower():
@@ -100,6 +101,8 @@ def _target_from_url(resource: str) -> tuple[str, str]:
         return "instance", ""
     if match.view_name == "web:profile":
         return "account", match.kwargs["username"]
+    if match.view_name == "communities:group" and "@" not in match.kwargs["handle"]:
+        return "account", match.kwargs["handle"]  # a group of ours (hidden ones stay unknown)
     raise Http404
 
 

@@ -19,17 +19,28 @@ PAGE_SIZE = 20
 
 
 def actor(account: Account) -> HttpResponse:
+    """The actor; a group of ours is its ``Group`` (also served at its own id, /g/<handle>)."""
+    group = getattr(account, "group", None) if account.is_local else None
+    if group is not None:
+        from wikisocial.communities.activitypub import group_to_ap
+
+        return activity_response(group_to_ap(group))
     return activity_response(actor_to_ap(account))
 
 
 def post(item: Post) -> HttpResponse:
-    """A post, for whoever may fetch it without signing: public and unlisted posts only."""
+    """A post, for whoever may fetch it without signing: public and unlisted posts only, and
+    of posts in groups only those of groups anyone may read."""
     if item.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED) or item.is_boost:
+        raise Http404
+    if item.group_id is not None and not (
+        item.group.is_open and item.group.account.deleted_at is None
+    ):
         raise Http404
     return activity_response(post_to_ap(item))
 
 
-def _collection(request: HttpRequest, url: str, items: QuerySet, to_ap, *, hidden=False):
+def ordered_collection(request: HttpRequest, url: str, items: QuerySet, to_ap, *, hidden=False):
     """An OrderedCollection with its total; pages (?page=N) list the items, newest first,
     unless the owner hides them."""
     total = items.count()
@@ -64,13 +75,13 @@ def outbox(request: HttpRequest, account: Account) -> HttpResponse:
         .select_related("author", "boost_of", "in_reply_to")
         .order_by("-id")
     )
-    return _collection(request, f"{actor_id(account)}/outbox", posts, activity_of)
+    return ordered_collection(request, f"{actor_id(account)}/outbox", posts, activity_of)
 
 
 def network(request: HttpRequest, account: Account, direction: str) -> HttpResponse:
     people = followers_of(account) if direction == "followers" else following_of(account)
     url = f"{actor_id(account)}/{direction}"
-    return _collection(request, url, people, actor_id, hidden=account.hide_network)
+    return ordered_collection(request, url, people, actor_id, hidden=account.hide_network)
 
 
 def featured(request: HttpRequest, account: Account) -> HttpResponse:
@@ -92,4 +103,4 @@ def featured(request: HttpRequest, account: Account) -> HttpResponse:
     )
 
 
-__all__ = ["actor", "featured", "network", "object_id", "outbox", "post"]
+__all__ = ["actor", "featured", "network", "object_id", "ordered_collection", "outbox", "post"]

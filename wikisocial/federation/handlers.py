@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from wikisocial.accounts.models import Account
+from wikisocial.accounts.models import Account, ActorType
 from wikisocial.core.http import FetchError, fetch_activitypub
 from wikisocial.federation.actors import (
     ACTOR_TYPES,
@@ -74,6 +74,10 @@ def on_follow(activity: dict, actor: Account) -> str:
     from wikisocial.social.actions import follow
 
     target = _local_target(activity)
+    if target.actor_type == ActorType.GROUP:
+        from wikisocial.communities.inbox import follow_group
+
+        return follow_group(activity, actor, target)  # joining one of our groups
     try:
         result = follow(actor, target, uri=activity["id"])
     except PermissionDenied:
@@ -106,9 +110,20 @@ def _our_request(activity: dict, actor: Account) -> FollowRequest | Follow | Non
     return None
 
 
+def _group_answer(activity: dict, actor: Account, *, accepted: bool) -> str | None:
+    """A remote group's answer to one of our people asking to join it (None: not that)."""
+    if actor.actor_type != ActorType.GROUP:
+        return None
+    from wikisocial.communities.inbox import answered
+
+    return answered(activity, actor, accepted=accepted)
+
+
 def on_accept(activity: dict, actor: Account) -> str:
     from wikisocial.social.actions import approve_follow_request
 
+    if (joined := _group_answer(activity, actor, accepted=True)) is not None:
+        return joined
     row = _our_request(activity, actor)
     if row is None:
         raise Refused("no follow of ours that this accepts")
@@ -121,6 +136,8 @@ def on_accept(activity: dict, actor: Account) -> str:
 def on_reject(activity: dict, actor: Account) -> str:
     from wikisocial.social.actions import reject_follow_request, unfollow
 
+    if (declined := _group_answer(activity, actor, accepted=False)) is not None:
+        return declined
     row = _our_request(activity, actor)
     if row is None:
         raise Refused("no follow of ours that this rejects")
@@ -172,6 +189,11 @@ def on_create(activity: dict, actor: Account) -> str:
         post = fetch_post(object_id)
     if post.author_id != actor.pk:
         raise Refused("the post fetched from its origin has another author")
+    if post.group_id is not None:
+        from wikisocial.communities.inbox import after_create
+
+        after_create(activity, post)  # our group announces it to its members
+        return f"stored post {post.pk} in {post.group.handle}"
     return f"stored post {post.pk}"
 
 
@@ -190,6 +212,10 @@ def on_update(activity: dict, actor: Account) -> str:
         if host_of(object_id) != host_of(actor.uri):
             raise Refused("an Update of an object on another origin")
         post = update_from_document(document, actor)
+        if post is not None and post.group_id is not None:
+            from wikisocial.communities.inbox import after_update
+
+            after_update(activity, post)
         return f"post {post.pk} updated" if post else "ignored: a post we don't hold"
     return f"ignored: Update of {kind!r}"
 
@@ -207,11 +233,14 @@ def on_delete(activity: dict, actor: Account) -> str:
         if local_post(object_id) is not None:
             raise Refused("a Delete of one of our posts")
         return "ignored: nothing we hold"
-    if post.author_id != actor.pk:
+    from wikisocial.communities.inbox import after_delete, moderates
+
+    if post.author_id != actor.pk and not moderates(actor, post):
         raise Refused("a Delete of someone else's post")
     if post.deleted_at is not None:
         return "deleted before"
-    delete_post(post, actor)
+    delete_post(post, post.author)  # its author's, or its group's moderator's, doing
+    after_delete(activity, post)
     return f"post {post.pk} deleted"
 
 
@@ -228,6 +257,10 @@ def on_like(activity: dict, actor: Account) -> str:
         like(actor, post, uri=activity["id"])
     except PermissionDenied:
         raise Refused("a like of a post the actor may not see") from None
+    if post.group_id is not None:
+        from wikisocial.communities.inbox import after_vote
+
+        after_vote(activity, post)
     return f"liked post {post.pk}"
 
 
@@ -249,6 +282,10 @@ def _worth_fetching(actor: Account) -> bool:
 def on_announce(activity: dict, actor: Account) -> str:
     from wikisocial.posts.actions import boost
 
+    if actor.actor_type == ActorType.GROUP:
+        from wikisocial.communities.inbox import group_announce
+
+        return group_announce(activity, actor)  # FEP-1b12: what a group passes on
     document = _embedded(activity)
     if document is not None and type_of(document) not in POST_TYPES:
         return f"ignored: Announce of {type_of(document)!r} (group activities)"
@@ -271,6 +308,7 @@ def on_announce(activity: dict, actor: Account) -> str:
 
 
 def _undo_follow(undone: dict | None, undone_id: str, actor: Account) -> str:
+    from wikisocial.communities.inbox import followed_group, unfollow_group
     from wikisocial.social.actions import unfollow
 
     target = local_account(url_of(undone.get("object"))) if undone else None
@@ -279,20 +317,27 @@ def _undo_follow(undone: dict | None, undone_id: str, actor: Account) -> str:
             *Follow.objects.filter(uri=undone_id, follower=actor),
             *FollowRequest.objects.filter(uri=undone_id, follower=actor),
         ]
-        target = rows[0].target if rows else None
+        target = rows[0].target if rows else followed_group(undone_id, actor)
     if target is None:
         return "ignored: no such follow"
+    if target.actor_type == ActorType.GROUP:
+        return unfollow_group(actor, target)
     unfollow(actor, target)
     return f"unfollowed {target.handle}"
+
+
+def _liked(undone: dict | None, undone_id: str, actor: Account) -> Post | None:
+    row = Like.objects.filter(uri=undone_id, account=actor).select_related("post").first()
+    post = row.post if row else None
+    if post is None and undone is not None:
+        post = local_post(url_of(undone.get("object")) or "")
+    return post
 
 
 def _undo_like(undone: dict | None, undone_id: str, actor: Account) -> str:
     from wikisocial.posts.actions import unlike
 
-    row = Like.objects.filter(uri=undone_id, account=actor).select_related("post").first()
-    post = row.post if row else None
-    if post is None and undone is not None:
-        post = local_post(url_of(undone.get("object")) or "")
+    post = _liked(undone, undone_id, actor)
     if post is None:
         return "ignored: no such like"
     unlike(actor, post)
@@ -342,6 +387,10 @@ def _guess_undone(undone_id: str, actor: Account) -> str | None:
         return "Announce"
     if Block.objects.filter(uri=undone_id, account=actor).exists():
         return "Block"
+    from wikisocial.communities.inbox import followed_group
+
+    if followed_group(undone_id, actor) is not None:
+        return "Follow"
     return None
 
 
@@ -358,7 +407,13 @@ def on_undo(activity: dict, actor: Account) -> str:
     handler = UNDOABLE.get(kind) if isinstance(kind, str) else None
     if handler is None:
         return f"ignored: Undo of {kind!r}"
-    return handler(undone, undone_id, actor)
+    liked = _liked(undone, undone_id, actor) if kind == "Like" else None
+    outcome = handler(undone, undone_id, actor)
+    if liked is not None and liked.group_id is not None:
+        from wikisocial.communities.inbox import after_vote
+
+        after_vote(activity, liked)  # our group announces the withdrawn like
+    return outcome
 
 
 # --- blocks, reports, moves, pins ------------------------------------------------------------

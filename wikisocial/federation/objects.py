@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -26,6 +26,9 @@ from wikisocial.federation.actors import ActorError, fetch_actor, host_of, insta
 from wikisocial.federation.jsonld import PUBLIC, type_of
 from wikisocial.posts.models import Post, Visibility
 from wikisocial.posts.remote import Incoming, RemoteMedia, RemotePoll, receive_edit, receive_post
+
+if TYPE_CHECKING:
+    from wikisocial.communities.models import Group
 
 logger = logging.getLogger(__name__)
 
@@ -131,13 +134,18 @@ def local_post(url: str) -> Post | None:
 
 
 def local_account(url: str) -> Account | None:
+    """One of our accounts by its id: a profile, or a group's page (a group's actor id)."""
     match = our_route(url)
-    if match is None or match.view_name != "web:profile":
+    if match is None:
+        return None
+    if match.view_name == "web:profile":
+        username = match.kwargs["username"]
+    elif match.view_name == "communities:group" and "@" not in match.kwargs["handle"]:
+        username = match.kwargs["handle"]
+    else:
         return None
     return (
-        Account.objects.local()
-        .filter(username__iexact=match.kwargs["username"], deleted_at__isnull=True)
-        .first()
+        Account.objects.local().filter(username__iexact=username, deleted_at__isnull=True).first()
     )
 
 
@@ -178,8 +186,10 @@ def _visibility(document: dict, author: Account) -> str:
     return Visibility.DIRECT
 
 
-def _html(document: dict, kind: str) -> tuple[str, str]:
-    """Sanitised HTML, and the language it is in when the document says."""
+def _html(document: dict, kind: str, *, titled: bool = True) -> tuple[str, str]:
+    """Sanitised HTML, and the language it is in when the document says. A titled document's
+    name heads the text, unless it is a group's topic (``titled`` False: the title is the
+    topic's)."""
     content = document.get("content")
     language = ""
     content_map = document.get("contentMap")
@@ -195,7 +205,7 @@ def _html(document: dict, kind: str) -> tuple[str, str]:
         content = ""
     html = sanitize_html(content[:MAX_HTML])
     name = document.get("name")
-    if kind in TITLED_TYPES and isinstance(name, str) and name.strip():
+    if titled and kind in TITLED_TYPES and isinstance(name, str) and name.strip():
         title = escape(clean_text(name)[:300])
         link = url_of(document.get("url")) or url_of(document.get("id"))
         heading = f'<p><a href="{escape(link)}"><strong>{title}</strong></a></p>'
@@ -277,7 +287,7 @@ def _people_and_tags(document: dict, visibility: str) -> tuple[list[Account], li
         if tag.get("type") == "Mention":
             href = url_of(tag.get("href"))
             account = known_account(href) if href else None
-            if account is not None:
+            if account is not None and account.actor_type != "Group":
                 mentioned.append(account)
         elif tag.get("type") == "Hashtag" and isinstance(tag.get("name"), str):
             name = normalize_hashtag(clean_text(tag["name"]).lstrip("#"))
@@ -286,7 +296,7 @@ def _people_and_tags(document: dict, visibility: str) -> tuple[list[Account], li
     # Local people a post is addressed to can see it, whether or not it names them.
     for recipient in ids_of(document.get("to")) + ids_of(document.get("cc")):
         account = local_account(recipient)
-        if account is not None:
+        if account is not None and account.actor_type != "Group":  # a group is no reader
             mentioned.append(account)
     return list(dict.fromkeys(mentioned)), hashtags
 
@@ -320,19 +330,47 @@ def _parent(document: dict, depth: int) -> Post | None:
     return parent
 
 
-def incoming(document: dict, author: Account, *, depth: int = 0) -> Incoming:
+def _title(document: dict, kind: str) -> str:
+    name = document.get("name")
+    if kind not in TITLED_TYPES or not isinstance(name, str):
+        return ""
+    return clean_text(name)[:200]
+
+
+def _group(
+    document: dict, parent: Post | None, hint: Group | None, visibility: str
+) -> Group | None:
+    """The group a post is in (``communities.inbox.group_of_document``): None for most."""
+    from wikisocial.communities.inbox import group_of_document
+
+    public = visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
+    return group_of_document(document, parent, hint, public=public)
+
+
+def incoming(
+    document: dict, author: Account, *, depth: int = 0, group: Group | None = None
+) -> Incoming:
+    """A document read into an Incoming post. ``group``: the group announcing it, if any (its
+    group is otherwise found from its parent or its addressing)."""
     kind = type_of(document)
     object_id = url_of(document.get("id"))
     if kind not in POST_TYPES or object_id is None:
         raise ObjectError(f"not a post we can show: {kind!r}")
     visibility = _visibility(document, author)
-    html, language = _html(document, kind)
+    parent = _parent(document, depth)
+    group = _group(document, parent, group, visibility)
+    title = _title(document, kind) if group is not None else ""
+    html, language = _html(document, kind, titled=group is None)
     mentioned, hashtags = _people_and_tags(document, visibility)
     created_at = _when(document.get("published")) or timezone.now()
     media = _media(document)
     poll = _poll(document, created_at)
-    if not html and not media and poll is None:
+    if not html and not media and poll is None and not title:
         raise ObjectError("the post has no content, media or poll")
+    if group is not None:
+        from wikisocial.communities.forum import visibility_in
+
+        visibility = visibility_in(group)
     return Incoming(
         uri=object_id,
         url=url_of(document.get("url")) or object_id,
@@ -342,20 +380,23 @@ def incoming(document: dict, author: Account, *, depth: int = 0) -> Incoming:
         sensitive=document.get("sensitive") is True,
         visibility=visibility,
         language=language,
-        in_reply_to=_parent(document, depth),
+        in_reply_to=parent,
         mentioned=mentioned,
         hashtags=hashtags,
         media=media,
         poll=poll,
+        group=group,
+        title=title,
     )
 
 
 # --- storing ---------------------------------------------------------------------------------
 
 
-def post_from_document(document: dict, *, depth: int = 0) -> Post:
+def post_from_document(document: dict, *, depth: int = 0, group: Group | None = None) -> Post:
     """Store (once) a remote post from a document that came from its origin: fetched from its
-    id, or embedded in an activity signed by its author."""
+    id, or embedded in an activity signed by its author (or by the group announcing it, on
+    the same origin: ``group``)."""
     object_id = url_of(document.get("id"))
     if object_id is None:
         raise ObjectError("the object has no id")
@@ -372,7 +413,7 @@ def post_from_document(document: dict, *, depth: int = 0) -> Post:
         return existing
     if author.deleted_at is not None:
         raise ObjectError("its author's account is deleted")
-    return receive_post(author, incoming(document, author, depth=depth))
+    return receive_post(author, incoming(document, author, depth=depth, group=group))
 
 
 def update_from_document(document: dict, actor: Account) -> Post | None:
@@ -388,9 +429,9 @@ def update_from_document(document: dict, actor: Account) -> Post | None:
     return receive_edit(post, actor, incoming(document, actor))
 
 
-def fetch_post(url: str, *, depth: int = 0) -> Post:
+def fetch_post(url: str, *, depth: int = 0, group: Group | None = None) -> Post:
     """The post at ``url``: one we hold, or fetched from its server (signed by the instance
-    actor) and stored."""
+    actor) and stored (in ``group``, when a group announced it)."""
     known = known_post(url)
     if known is not None:
         return known
@@ -398,7 +439,7 @@ def fetch_post(url: str, *, depth: int = 0) -> Post:
         document = fetch_activitypub(url, signer=instance_signer)
     except FetchError as exc:
         raise ObjectError(f"could not fetch {url}: {exc.message}") from None
-    return post_from_document(document, depth=depth)
+    return post_from_document(document, depth=depth, group=group)
 
 
 __all__ = [

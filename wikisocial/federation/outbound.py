@@ -29,6 +29,12 @@ def _send(activity: dict, sender: Account, inboxes: Iterable[str]) -> int:
     return deliver({"@context": CONTEXT, **activity}, sender, targets)
 
 
+def send(activity: dict, sender: Account, inboxes: Iterable[str]) -> int:
+    """Queue ``activity`` for these inboxes (each once), signed by ``sender``: for the other
+    domains that federate (``communities.activitypub``)."""
+    return _send(activity, sender, inboxes)
+
+
 def inbox_of(account: Account) -> str:
     """Where to deliver to a remote account: its server's shared inbox when it has one."""
     return account.shared_inbox_url or account.inbox_url
@@ -72,9 +78,18 @@ def post_inboxes(post: Post) -> list[str]:
 
 
 def _federates(post: Post) -> bool:
-    """Posts in groups federate through their group (communities.activitypub), never to the
-    author's followers: a private group's posts must not reach people outside it."""
-    return post.author.is_local and post.visibility != Visibility.LOCAL and post.group_id is None
+    return post.author.is_local and post.visibility != Visibility.LOCAL
+
+
+def _deliver(post: Post, activity: dict) -> None:
+    """Posts in groups federate through their group (``communities.activitypub``), never to
+    the author's followers: a private group's posts must not reach people outside it."""
+    if post.group_id is not None:
+        from wikisocial.communities.activitypub import post_activity
+
+        post_activity(post, activity)
+        return
+    _send(activity, post.author, post_inboxes(post))
 
 
 def post_created(post: Post) -> None:
@@ -82,7 +97,7 @@ def post_created(post: Post) -> None:
     from wikisocial.posts.activitypub import activity_of
 
     if _federates(post):
-        _send(activity_of(post), post.author, post_inboxes(post))
+        _deliver(post, activity_of(post))
 
 
 def post_edited(post: Post) -> None:
@@ -100,7 +115,7 @@ def post_edited(post: Post) -> None:
         "cc": document["cc"],
         "object": document,
     }
-    _send(activity, post.author, post_inboxes(post))
+    _deliver(post, activity)
 
 
 def post_deleted(post: Post) -> None:
@@ -122,7 +137,7 @@ def post_deleted(post: Post) -> None:
             "cc": cc,
             "object": {"id": object_id(post), "type": "Tombstone"},
         }
-    _send(activity, post.author, post_inboxes(post))
+    _deliver(post, activity)
 
 
 def voted(account: Account, post: Post, choices: list[tuple[int, str]]) -> None:
@@ -166,9 +181,22 @@ def _like_activity(account: Account, post: Post, like_pk: int) -> dict:
     }
 
 
+def _group_vote(account: Account, post: Post, activity: dict) -> bool:
+    """Likes of posts in groups go through the group too (Lemmy counts them as upvotes)."""
+    if post.group_id is None or post.visibility == Visibility.LOCAL:
+        return False
+    from wikisocial.communities.activitypub import vote_activity
+
+    vote_activity(account, post, activity)
+    return True
+
+
 def liked(account: Account, post: Post, like_pk: int) -> None:
-    if account.is_local and not post.author.is_local:
-        _send(_like_activity(account, post, like_pk), account, [inbox_of(post.author)])
+    activity = _like_activity(account, post, like_pk)
+    if not account.is_local or _group_vote(account, post, activity):
+        return
+    if not post.author.is_local:
+        _send(activity, account, [inbox_of(post.author)])
 
 
 def _undo(activity: dict) -> dict:
@@ -181,10 +209,17 @@ def _undo(activity: dict) -> dict:
     }
 
 
+def undo(activity: dict) -> dict:
+    """The Undo of one of our activities (for ``communities.activitypub``)."""
+    return _undo(activity)
+
+
 def unliked(account: Account, post: Post, like_pk: int) -> None:
-    if account.is_local and not post.author.is_local:
-        undo = _undo(_like_activity(account, post, like_pk))
-        _send(undo, account, [inbox_of(post.author)])
+    activity = _undo(_like_activity(account, post, like_pk))
+    if not account.is_local or _group_vote(account, post, activity):
+        return
+    if not post.author.is_local:
+        _send(activity, account, [inbox_of(post.author)])
 
 
 # --- follows and blocks ----------------------------------------------------------------------

@@ -51,7 +51,8 @@ LOOKUP_LIMIT = Limit(20, 60)
 JRD_ACCEPT = "application/jrd+json, application/json;q=0.9"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 DOMAIN = re.compile(rf"^(?:{_LABEL}\.)*{_LABEL}(?::[0-9]{{1,5}})?$")
-HANDLE = re.compile(r"^@?(?P<user>[^@\s/]{1,255})@(?P<domain>[^@\s/]{1,260})$")
+# ``@user@domain``; ``!group@domain`` is how Lemmy and Mbin write a group's handle.
+HANDLE = re.compile(r"^[@!]?(?P<user>[^@\s/]{1,255})@(?P<domain>[^@\s/]{1,260})$")
 PROFILE_PATH = re.compile(r"^/@(?P<user>[^@/]{1,255})/?$")
 
 
@@ -88,7 +89,8 @@ def split_handle(handle: str) -> tuple[str, str]:
 
 
 def parse_handle(query: str) -> tuple[str, str] | None:
-    """``@user@domain`` or ``user@domain`` → (user, domain); None for anything else."""
+    """``@user@domain``, ``!group@domain`` or ``user@domain`` → (user, domain); None for
+    anything else."""
     match = HANDLE.match(query.strip())
     if match is None:
         return None
@@ -182,7 +184,7 @@ def resolve_handle(
 
 
 def _on_this_site(url: str) -> Account | Post | None:
-    """What one of our own URLs names: a profile (local or remote) or a post."""
+    """What one of our own URLs names: a profile or a group (local or remote) or a post."""
     from wikisocial.federation.objects import our_route
 
     match = our_route(url)
@@ -190,6 +192,9 @@ def _on_this_site(url: str) -> Account | Post | None:
         return None
     if match.view_name == "web:profile":
         name, domain = split_handle(match.kwargs["username"])
+        return _known_handle(name, domain)
+    if match.view_name == "communities:group":
+        name, domain = split_handle(match.kwargs["handle"])
         return _known_handle(name, domain)
     if match.view_name == "web:post":
         name, domain = split_handle(match.kwargs["username"])

@@ -25,7 +25,12 @@ def object_id(post: Post) -> str:
 
 def audience(post: Post) -> tuple[list[str], list[str]]:
     """to and cc, by visibility: public to everyone, unlisted cc everyone, followers-only to
-    the followers, direct to the people mentioned; mentions are always addressed."""
+    the followers, direct to the people mentioned; mentions are always addressed. Posts in
+    groups are addressed to their group (``communities.activitypub``)."""
+    if post.group_id is not None:
+        from wikisocial.communities.activitypub import post_addressing
+
+        return post_addressing(post)
     followers = absolute(reverse("web:followers", kwargs={"username": post.author.username}))
     mentioned = [actor_id(m.account) for m in post.mentions.select_related("account")]
     if post.visibility == Visibility.PUBLIC:
@@ -92,6 +97,10 @@ def post_to_ap(post: Post) -> dict:
         document["contentMap"] = {post.language: post.content_html}
     if post.edited_at:
         document["updated"] = iso(post.edited_at)
+    if post.group_id is not None:
+        from wikisocial.communities.activitypub import shape_post_document
+
+        shape_post_document(post, document)
     poll = getattr(post, "poll", None)  # None when the post has no poll
     if poll is not None:
         document["type"] = "Question"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -28,6 +29,9 @@ from wikisocial.posts.models import (
     Post,
     Visibility,
 )
+
+if TYPE_CHECKING:
+    from wikisocial.communities.models import Group
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +74,9 @@ class Incoming:
     hashtags: list[str] = field(default_factory=list)
     media: list[RemoteMedia] = field(default_factory=list)
     poll: RemotePoll | None = None
+    # A post in a group (communities.Group; a topic when it answers nothing, with a title).
+    group: Group | None = None
+    title: str = ""
 
 
 def _tags(post: Post, names: list[str]) -> None:
@@ -150,6 +157,10 @@ def receive_post(author: Account, incoming: Incoming) -> Post:
     if existing is not None:
         return existing
     parent = incoming.in_reply_to
+    if incoming.group is not None:
+        from wikisocial.communities.inbox import check_group_post
+
+        check_group_post(author, incoming)  # the group's rules: ValidationError if not
     try:
         with transaction.atomic():
             post = Post.objects.create(
@@ -166,6 +177,7 @@ def receive_post(author: Account, incoming: Incoming) -> Post:
                 in_reply_to_account_id=parent.author_id if parent else None,
                 thread_root_id=(parent.thread_root_id or parent.pk) if parent else None,
                 created_at=min(incoming.created_at, timezone.now()),
+                group=incoming.group,
             )
             Mention.objects.bulk_create(
                 Mention(post=post, account=a) for a in dict.fromkeys(incoming.mentioned)
@@ -179,6 +191,10 @@ def receive_post(author: Account, incoming: Incoming) -> Post:
             if parent is not None and incoming.visibility != Visibility.DIRECT:
                 Post.objects.filter(pk=parent.pk).update(replies_count=F("replies_count") + 1)
             _notify_new_post(post, list(dict.fromkeys(incoming.mentioned)))
+            if incoming.group is not None:
+                from wikisocial.communities.inbox import group_post_received
+
+                group_post_received(post, incoming.title)
     except IntegrityError:  # the same post stored at the same moment by another worker
         return Post.objects.get(uri=incoming.uri)
     transaction.on_commit(lambda: fan_out_post.enqueue(post.pk))
