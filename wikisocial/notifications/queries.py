@@ -47,8 +47,21 @@ def _visible_posts(viewer: Account, post_ids: set[int]) -> set[int]:
 
 
 def _still_visible(viewer: Account, items: list[Notification]) -> list[Notification]:
+    """Those about posts and groups the viewer may still see (a hidden group one declined or
+    left is gone; being removed from it is still told)."""
+    from wikisocial.communities.models import Group as Community
+
     visible = _visible_posts(viewer, {n.post_id for n in items if n.post_id})
-    return [n for n in items if n.post_id is None or n.post_id in visible]
+    asked = {n.group_id for n in items if n.group_id and n.kind != Kind.GROUP_REMOVED}
+    known = set(
+        Community.objects.visible_to(viewer).filter(pk__in=asked).values_list("pk", flat=True)
+    )
+    return [
+        n
+        for n in items
+        if (n.post_id is None or n.post_id in visible)
+        and (n.group_id is None or n.kind == Kind.GROUP_REMOVED or n.group_id in known)
+    ]
 
 
 def grouped(viewer: Account, *, which: str = "all", max_id: object = None) -> list[Group]:
@@ -81,7 +94,7 @@ def unread_count(viewer: Account) -> int:
     last_read = read_position(viewer, Marker.NOTIFICATIONS)
     newer = list(
         Notification.objects.filter(recipient=viewer, filtered=False, pk__gt=last_read)
-        .only("id", "post_id")
+        .only("id", "post_id", "group_id", "kind")
         .order_by("-id")[: UNREAD_CAP + 1]
     )
     return len(_still_visible(viewer, newer))

@@ -18,8 +18,10 @@ import re
 from collections.abc import Iterable
 
 import orjson
+from django.db.models import Q
 
 from wikisocial.accounts.models import Account, public_account_q
+from wikisocial.communities.models import readable_group_q
 from wikisocial.core.pagination import Cursor
 from wikisocial.posts.models import Post, Visibility
 from wikisocial.streaming import brokers, channels
@@ -56,10 +58,13 @@ def in_home(viewer: Account, post: Post) -> bool:
 
 def public_channels(post: Post) -> list[str]:
     """The public and hashtag channels that show ``post`` (none for boosts, and none for
-    posts only some may see)."""
+    posts only some may see: a post in a group anyone may not read included, whatever its
+    stored visibility says)."""
     if post.is_boost or post.visibility not in PUBLIC_VISIBILITIES:
         return []
+    in_open_group = Q(group__isnull=True) | readable_group_q(None, "group__")
     shown = Post.objects.alive().filter(pk=post.pk).filter(public_account_q("author__"))
+    shown = shown.filter(in_open_group)
     if not shown.exists():
         return []
     names = [

@@ -2,7 +2,13 @@
 streaming server does): a status serialised once without a viewer is held back from viewers
 who block, are blocked by, or mute its author or someone it mentions, who hide the author's
 domain (unless they follow the author), or whose "hide" filters match it; viewers whose other
-filters match get it with ``filtered`` set for them. One pass for all viewers of a message."""
+filters match get it with ``filtered`` set for them. One pass for all viewers of a message.
+
+A status posted in a group (or boosting one) also passes the group's reading rule, the one
+``Post.objects.visible_to`` applies (``readable_group_q``): anyone for an open group, members
+(and the author) for the others, nobody once the group is deleted. The publishing side sends
+only posts anyone may read to public streams; this is the second lock, for a group made
+private between publishing and delivery, and for whatever sends a group post here later."""
 
 from __future__ import annotations
 
@@ -87,6 +93,32 @@ def _filters(status: dict, viewers: set[int], screened: Screened) -> None:
             screened.payloads[viewer] = orjson.dumps(mine).decode()
 
 
+def _group_posts(status: dict) -> list[tuple[int, int]]:
+    """(group id, author id) of the status and of the status it boosts, where posted in a
+    group (one query)."""
+    from wikisocial.core.pagination import as_id
+    from wikisocial.posts.models import Post
+
+    ids = [as_id(status.get("id")), as_id((status.get("reblog") or {}).get("id"))]
+    rows = Post.objects.filter(pk__in=[pk for pk in ids if pk is not None], group__isnull=False)
+    return list(rows.values_list("group_id", "author_id"))
+
+
+def _outside_groups(status: dict, viewers: set[int]) -> set[int]:
+    """The viewers who may not read the group the status (or its boosted status) is in."""
+    from wikisocial.communities.models import Group, Membership
+
+    hidden: set[int] = set()
+    for group_id, author_id in _group_posts(status):
+        group = Group.objects.alive().filter(pk=group_id).values_list("kind", flat=True).first()
+        if group is None:
+            hidden |= viewers
+        elif not Group(kind=group).is_open:
+            members = Membership.objects.filter(group_id=group_id, account_id__in=viewers)
+            hidden |= viewers - set(members.values_list("account_id", flat=True)) - {author_id}
+    return hidden
+
+
 def screen(payload: str, viewers: set[int]) -> Screened:
     """Which of ``viewers`` must not get the status ``payload``, and who gets their own copy."""
     screened = Screened()
@@ -96,6 +128,7 @@ def screen(payload: str, viewers: set[int]) -> Screened:
     except (ValueError, KeyError, TypeError, AttributeError):
         return screened
     screened.hidden = _relations(author, people, domain, viewers)
+    screened.hidden |= _outside_groups(status, viewers - screened.hidden)
     rest = viewers - screened.hidden
     if rest:
         _filters(status, rest, screened)

@@ -133,3 +133,24 @@ def remove_conversation(account: Account, root_id: int, last_post_id: int) -> No
     """Take the conversation off the account's list (its posts stay); it comes back when a
     newer post arrives, as in Mastodon."""
     _move_state(account, root_id, last_post_id, "read_up_to", "hidden_up_to")
+
+
+# --- groups -----------------------------------------------------------------------------------
+
+
+def joined_group(account: Account, group_id: int) -> None:
+    """Someone on this server became a member of a group: once that is committed, the
+    group's latest topics enter their home feed (``communities.actions`` calls this)."""
+    from wikisocial.timelines.tasks import backfill_group_feed
+
+    if account.is_local:
+        transaction.on_commit(lambda: backfill_group_feed.enqueue(account.pk, group_id))
+
+
+def left_group(account: Account, group_id: int) -> None:
+    """Someone on this server is no longer a member (left, removed, banned): the group's
+    posts leave their home feed (their own stay)."""
+    from wikisocial.timelines.tasks import remove_group_from_feed
+
+    if account.is_local:
+        transaction.on_commit(lambda: remove_group_from_feed.enqueue(account.pk, group_id))

@@ -4,6 +4,13 @@ Home feeds are materialised (one FeedEntry per reader and post) so that reading 
 index range scan whatever the reader follows; see docs/architecture.md for the numbers behind
 the choice. Writing happens in a background task, in batches, so an account with 100,000
 followers costs the poster nothing.
+
+Posts in groups follow the group, not the author: a new topic goes to the group's members on
+this server (except those who muted the group), whatever kind the group is, and not to the
+author's followers as such (they may be members, or read the group's page). A reply in a
+group lives in its topic: it reaches only the person replied to, if they follow its author,
+as any reply does. Joining a group brings its latest topics into one's feed; leaving takes
+the group's posts out again.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from wikisocial.accounts.models import Account
+from wikisocial.communities.models import Group, Membership, Watch, WatchLevel
 from wikisocial.posts.models import Post, Visibility
 from wikisocial.social.models import Block, Follow, HashtagFollow
 from wikisocial.streaming import events as streaming
@@ -38,10 +46,33 @@ def _followers(post: Post) -> QuerySet:
     return follows.values_list("follower_id", "languages")
 
 
+def _group_audience(post: Post) -> Iterator[int]:
+    """Local readers of a post in a group: the members, for a topic (not those who muted the
+    group); the person replied to, for a reply, if they follow its author (the rule for every
+    reply)."""
+    if post.in_reply_to_id is None:
+        muted = Watch.objects.filter(group_id=post.group_id, level=WatchLevel.MUTED)
+        members = (
+            Membership.objects.filter(group_id=post.group_id, account__domain="")
+            .exclude(account_id__in=muted.values("account_id"))
+            .values_list("account_id", flat=True)
+        )
+        yield from members.iterator(chunk_size=BATCH)
+    elif post.in_reply_to_account_id and post.in_reply_to_account_id != post.author_id:
+        replied_to = post.in_reply_to_account_id
+        if Follow.objects.filter(
+            follower_id=replied_to, follower__domain="", target_id=post.author_id
+        ).exists():
+            yield replied_to
+
+
 def audience(post: Post) -> Iterator[int]:
     """Local account ids whose home feed gets ``post`` (may repeat; the insert ignores repeats)."""
     if post.local:
         yield post.author_id
+    if post.group_id is not None:
+        yield from _group_audience(post)
+        return
     if post.visibility == Visibility.DIRECT:
         yield from post.mentions.filter(account__domain="").values_list("account_id", flat=True)
         return
@@ -136,7 +167,7 @@ def backfill(reader: Account, author: Account, limit: int = 40) -> None:
     follow = Follow.objects.filter(follower=reader, target=author).first()
     posts = (
         Post.objects.visible_to(reader)
-        .filter(author=author)
+        .filter(author=author, group__isnull=True)
         .filter(Q(in_reply_to_account__isnull=True) | Q(in_reply_to_account=author))
         .exclude(visibility=Visibility.DIRECT)
     )
@@ -153,8 +184,37 @@ def backfill(reader: Account, author: Account, limit: int = 40) -> None:
 
 def remove(reader_id: int, author_id: int) -> None:
     """After an unfollow: the author's posts leave the reader's feed, except those that
-    mention the reader (which came because of the mention, not the follow)."""
+    mention the reader (which came because of the mention, not the follow) and the topics of
+    groups the reader belongs to (which came with the group)."""
     if reader_id != author_id:
         FeedEntry.objects.filter(owner_id=reader_id, author_id=author_id).exclude(
             post__mentions__account_id=reader_id
+        ).exclude(
+            post__group__in=Membership.objects.filter(account_id=reader_id).values("group_id")
         ).delete()
+
+
+GROUP_BACKFILL = 20  # topics of a group brought into the feed of someone who joins it
+
+
+def backfill_group(reader: Account, group: Group, limit: int = GROUP_BACKFILL) -> None:
+    """After joining: the group's latest topics the reader may read enter their feed (not
+    for a group they muted)."""
+    if Watch.objects.filter(account=reader, group=group, level=WatchLevel.MUTED).exists():
+        return
+    topics = Post.objects.visible_to(reader).filter(
+        group=group, in_reply_to__isnull=True, boost_of__isnull=True, topic__isnull=False
+    )
+    rows = topics.order_by("-id").values_list("id", "author_id")[:limit]
+    FeedEntry.objects.bulk_create(
+        [FeedEntry(owner=reader, post_id=pk, author_id=author) for pk, author in rows],
+        ignore_conflicts=True,
+    )
+
+
+def remove_group(reader_id: int, group_id: int) -> None:
+    """After leaving (or being removed from) a group: its posts leave the reader's feed,
+    except their own."""
+    FeedEntry.objects.filter(owner_id=reader_id, post__group_id=group_id).exclude(
+        author_id=reader_id
+    ).delete()

@@ -10,6 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from wikisocial.accounts.models import Account
+from wikisocial.communities.models import readable_group_q
 from wikisocial.core.markup import normalize_hashtag
 from wikisocial.core.pagination import Cursor, Page, paginate
 from wikisocial.posts.models import MediaAttachment, Mention, Pin, Post, Visibility
@@ -90,6 +91,15 @@ def federated(
     if remote_only:
         qs = qs.filter(local=False)
     return _listing(_with_media(qs) if only_media else qs, viewer, cursor)
+
+
+def hashtags_known_to(qs: QuerySet, viewer: Account | None) -> QuerySet:
+    """The hashtags of ``qs`` that ``viewer`` may learn exist: all but those used only in
+    groups they can't read. A hashtag written only in a private group's posts is that
+    group's business: search, autocompletion and the Tag entity don't know it."""
+    uses = Post.hashtags.through.objects.filter(hashtag=OuterRef("pk"))
+    readable = Q(post__group__isnull=True) | readable_group_q(viewer, "post__group__")
+    return qs.filter(Exists(uses.filter(readable)) | ~Exists(uses.exclude(readable)))
 
 
 TAGS_PER_OPTION = 4  # Mastodon's limit on any[], all[] and none[]

@@ -36,3 +36,18 @@ def backfill_feed(reader_id: int, author_id: int) -> None:
 @task()
 def remove_from_feed(reader_id: int, author_id: int) -> None:
     fanout.remove(reader_id, author_id)
+
+
+@task()
+def backfill_group_feed(reader_id: int, group_id: int) -> None:
+    from wikisocial.communities.models import Group
+
+    reader = Account.objects.filter(pk=reader_id).first()
+    group = Group.objects.filter(pk=group_id).first()
+    if reader is not None and group is not None:
+        fanout.backfill_group(reader, group)
+
+
+@task()
+def remove_group_from_feed(reader_id: int, group_id: int) -> None:
+    fanout.remove_group(reader_id, group_id)

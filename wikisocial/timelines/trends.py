@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from wikisocial.accounts.models import Account, public_account_q
+from wikisocial.communities.models import readable_group_q
 from wikisocial.core.ids import id_at
 from wikisocial.posts.models import Hashtag, Post, Visibility
 
@@ -38,9 +39,12 @@ def _days(today: datetime) -> list[datetime]:
 
 def _tagged_posts(since: datetime) -> QuerySet:
     """The hashtag links of posts since ``since`` that count as uses (by accounts anyone may
-    see)."""
+    see; in a group, only where anyone may read it: a group made private keeps its posts'
+    old visibility, and its hashtags must not show in counts)."""
+    in_open_group = Q(post__group__isnull=True) | readable_group_q(None, "post__group__")
     return Post.hashtags.through.objects.filter(
         public_account_q("post__author__"),
+        in_open_group,
         post_id__gte=id_at(since),
         post__visibility__in=SHARED,
         post__deleted_at__isnull=True,

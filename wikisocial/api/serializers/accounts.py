@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import prefetch_related_objects
 from django.db.models.fields.files import FieldFile
 from django.templatetags.static import static
+from django.urls import reverse
 
 from wikisocial.accounts.models import Account, ActorType
+from wikisocial.communities.models import GroupKind
 from wikisocial.core.markup import render_plain
 
 
@@ -29,6 +33,35 @@ def iso(moment: Any) -> str | None:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def group_of(obj: Account) -> Any:
+    """The group an account is the actor of (None for people, and for a remote group actor
+    we hold no group row for). Asked only of group actors, so lists of people cost nothing."""
+    if obj.actor_type != ActorType.GROUP:
+        return None
+    try:
+        return obj.group
+    except ObjectDoesNotExist:
+        return None
+
+
+def _as_group(data: dict[str, Any], obj: Account) -> dict[str, Any]:
+    """One of our groups as Mastodon shows a Lemmy community: its members are its followers,
+    its topics its statuses (counted only where anyone may read them: a private group's
+    activity is its members' business), locked when joining is not immediate, and ``url``
+    is the group page. A remote group keeps what its server said."""
+    group = group_of(obj) if obj.is_local else None
+    if group is None:
+        return data
+    data["followers_count"] = group.members_count
+    data["following_count"] = 0
+    data["statuses_count"] = group.topics_count if group.is_open else 0
+    last = group.last_activity_at if group.is_open else None
+    data["last_status_at"] = last.date().isoformat() if last else None
+    data["locked"] = group.kind != GroupKind.PUBLIC
+    data["url"] = absolute(reverse("communities:group", kwargs={"handle": obj.username}))
+    return data
+
+
 def account(obj: Account) -> dict[str, Any]:
     """The Mastodon Account entity."""
     url = absolute(obj.get_absolute_url())
@@ -36,7 +69,7 @@ def account(obj: Account) -> dict[str, Any]:
     avatar = media_url(obj.avatar, "web/avatar-default.png")
     header = media_url(obj.header, "web/header-default.png")
     discoverable = obj.discoverable
-    return {
+    data = {
         "id": str(obj.pk),
         "username": obj.username,
         "acct": obj.username if obj.is_local else f"{obj.username}@{obj.domain}",
@@ -76,9 +109,15 @@ def account(obj: Account) -> dict[str, Any]:
             for f in obj.fields
         ],
     }
+    return _as_group(data, obj)
 
 
 def accounts(objs: list[Account]) -> list[dict[str, Any]]:
+    """Account entities for a list; the groups among them loaded in one query (none when
+    there are none)."""
+    groups = [obj for obj in objs if obj.actor_type == ActorType.GROUP and obj.is_local]
+    if groups:
+        prefetch_related_objects(groups, "group")
     return [account(obj) for obj in objs]
 
 

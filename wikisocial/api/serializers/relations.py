@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from wikisocial.accounts.models import Account
+from wikisocial.accounts.models import Account, ActorType
 from wikisocial.api.serializers.accounts import iso
+from wikisocial.communities.models import JoinRequest, JoinRequestState, Membership
 from wikisocial.social.queries import Relationship, relationships
 
 
@@ -33,10 +34,36 @@ def relationship(account_id: int, rel: Relationship) -> dict[str, Any]:
     }
 
 
+def _in_groups(viewer: Account, others: list[Account]) -> dict[int, tuple[bool, bool]]:
+    """For the group actors among ``others``: (the viewer is a member, the viewer asked to
+    join), by account id, in two queries (none when there are no groups)."""
+    ids = [other.pk for other in others if other.actor_type == ActorType.GROUP]
+    if not ids:
+        return {}
+    mine = {"account": viewer, "group__account_id__in": ids}
+    members = set(Membership.objects.filter(**mine).values_list("group__account_id", flat=True))
+    waiting = JoinRequest.objects.filter(**mine, state=JoinRequestState.PENDING)
+    asked = set(waiting.values_list("group__account_id", flat=True))
+    return {pk: (pk in members, pk in asked) for pk in ids}
+
+
+def _as_member(data: dict[str, Any], member: bool, asked: bool) -> dict[str, Any]:
+    """A group's relationship as Mastodon apps read a Lemmy community's: following it is
+    being a member, a request to join is a follow request."""
+    data.update(following=member, requested=asked and not member, showing_reblogs=member)
+    data.update(notifying=False, languages=None)
+    return data
+
+
 def relationships_of(viewer: Account, others: list[Account]) -> list[dict[str, Any]]:
     """Relationships with ``others``, in their order, in a fixed number of queries."""
     found = relationships(viewer, others)
-    return [relationship(other.pk, found[other.pk]) for other in others]
+    groups = _in_groups(viewer, others)
+    data = [relationship(other.pk, found[other.pk]) for other in others]
+    return [
+        _as_member(item, *groups[other.pk]) if other.pk in groups else item
+        for item, other in zip(data, others, strict=True)
+    ]
 
 
 def relationship_with(viewer: Account, other: Account) -> dict[str, Any]:

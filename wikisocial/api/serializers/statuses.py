@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from wikisocial.accounts.models import Account
 from wikisocial.api.serializers.accounts import absolute, account, iso
@@ -84,6 +86,11 @@ def _prefetch(posts: list[Post], viewer: Account | None) -> None:
     every = [*posts, *(p.boost_of for p in posts if p.boost_of)]
     shown = list({id(p): p for p in every}.values())
     prefetch_related_objects(shown, *RELATED)
+    # Forum posts show their topic's title and link to the topic page: loaded only when the
+    # page holds any (a page without group posts costs no query more).
+    in_groups = [p for p in shown if p.group_id is not None]
+    if in_groups:
+        prefetch_related_objects(in_groups, "topic", "group__account")
     # The app a post was sent with is shown to its author only (see _application).
     own = [p for p in shown if viewer is not None and p.author_id == viewer.pk]
     prefetch_related_objects([p for p in own if p.application_id], "application__api_profile")
@@ -187,9 +194,38 @@ def _tag(tag: Any) -> dict[str, str]:
     }
 
 
+def _topic(post: Post) -> Any:
+    """The forum topic ``post`` starts, if it is a group post that starts one."""
+    if post.group_id is None:
+        return None
+    try:
+        return post.topic
+    except ObjectDoesNotExist:
+        return None
+
+
+def _content(post: Post, topic: Any) -> str:
+    """The post's HTML; a topic's starts with its title, so Mastodon apps (which have no
+    title field) show it."""
+    if topic is None:
+        return post.content_html
+    return format_html("<p><strong>{}</strong></p>", topic.title) + post.content_html
+
+
+def _web_url(post: Post, topic: Any) -> str:
+    """Where the post is read on the web: a topic of one of our groups on its topic page,
+    other posts of ours on their own page, remote ones where their server shows them."""
+    if topic is not None and post.group.account.is_local:
+        handle = post.group.account.url_handle
+        return absolute(
+            reverse("communities:topic", kwargs={"handle": handle, "topic_id": post.pk})
+        )
+    return absolute(post.get_absolute_url()) if post.local else (post.url or post.uri)
+
+
 def _status(post: Post, context: Context) -> dict[str, Any]:
     original = post.boost_of or post
-    web_url = absolute(post.get_absolute_url()) if post.local else (post.url or post.uri)
+    topic = _topic(post)
     found_poll = _poll_of(post)
     data: dict[str, Any] = {
         "id": str(post.pk),
@@ -203,13 +239,13 @@ def _status(post: Post, context: Context) -> dict[str, Any]:
         "visibility": post.visibility,
         "language": post.language or None,
         "uri": object_id(post),
-        "url": web_url,
+        "url": _web_url(post, topic),
         "replies_count": post.replies_count,
         "reblogs_count": post.boosts_count,
         "favourites_count": post.likes_count,
         "quotes_count": 0,
         "edited_at": iso(post.edited_at),
-        "content": post.content_html,
+        "content": _content(post, topic),
         "filtered": [filter_result(m) for m in matches(post, context.filters)],
         "reblog": None,
         "application": _application(post, context.viewer),

@@ -27,7 +27,7 @@ from oauth2_provider.settings import oauth2_settings
 from wikisocial.accounts import actions as account_actions
 from wikisocial.accounts.forms import LIMITS, ProfileForm, SignupForm
 from wikisocial.accounts.limits import too_many
-from wikisocial.accounts.models import Account, User
+from wikisocial.accounts.models import Account, ActorType, User
 from wikisocial.accounts.queries import matching
 from wikisocial.api import serializers
 from wikisocial.api.base import (
@@ -42,6 +42,7 @@ from wikisocial.api.base import (
     paged,
 )
 from wikisocial.api.oauth.server import app_scopes
+from wikisocial.api.params import Params
 from wikisocial.core.markup import normalize_hashtag
 from wikisocial.core.pagination import as_id, paginate
 from wikisocial.federation import resolve
@@ -454,12 +455,31 @@ STATUS_FILTERS = (
 )
 
 
+def _group_topics(account: Account, viewer: Account | None) -> QuerySet | None:
+    """For one of our groups' accounts: the posts that start its topics, as far as the viewer
+    may read them (what Mastodon shows on a Lemmy community's profile). None for others."""
+    if account.actor_type != ActorType.GROUP or not account.is_local:
+        return None
+    return Post.objects.visible_to(viewer).filter(
+        group__account=account, topic__isnull=False, boost_of__isnull=True
+    )
+
+
 def _account_posts(account: Account, request: HttpRequest) -> QuerySet:
-    """The account's posts the viewer may see, narrowed as the parameters ask."""
+    """The account's posts the viewer may see (a group's: its topics, and its pinned topics
+    for ``pinned``), narrowed as the parameters ask."""
     params = request.params
-    qs = Post.objects.visible_to(request.account).filter(author=account)
-    if params.bool("pinned"):
-        qs = qs.filter(pk__in=Pin.objects.filter(account=account).values("post_id"))
+    topics = _group_topics(account, request.account)
+    if topics is not None:
+        qs = topics.filter(topic__pinned_at__isnull=False) if params.bool("pinned") else topics
+    else:
+        qs = Post.objects.visible_to(request.account).filter(author=account)
+        if params.bool("pinned"):
+            qs = qs.filter(pk__in=Pin.objects.filter(account=account).values("post_id"))
+    return _narrowed(qs, account, params)
+
+
+def _narrowed(qs: QuerySet, account: Account, params: Params) -> QuerySet:
     if params.bool("exclude_replies"):
         qs = qs.filter(Q(in_reply_to_account__isnull=True) | Q(in_reply_to_account=account))
     if params.bool("exclude_reblogs"):

@@ -1,7 +1,8 @@
 """The profile directory: this server's accounts that chose to be found (``discoverable``).
 
 Only local accounts are listed: whether a remote account opted into discovery is not kept
-here, so listing them could show people who opted out."""
+here, so listing them could show people who opted out. Groups are not people: they have
+their own directory (``/groups``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from django.db.models import F
 from django.http import HttpRequest
 
-from wikisocial.accounts.models import Account
+from wikisocial.accounts.models import Account, ActorType
 from wikisocial.api import serializers
 from wikisocial.api.base import NONE, Param, cursor, endpoint
 
@@ -33,7 +34,12 @@ ORDERS = ("active", "new")
 def directory(request: HttpRequest) -> list[dict[str, Any]]:
     limit = cursor(request, default=40, maximum=80).limit
     offset = max(0, request.params.int("offset") or 0)
-    listed = Account.objects.visible_to(None).local().filter(discoverable=True)
+    listed = (
+        Account.objects.visible_to(None)
+        .local()
+        .filter(discoverable=True)
+        .exclude(actor_type=ActorType.GROUP)
+    )
     if request.params.str("order") == "new":
         listed = listed.order_by("-created_at", "-pk")
     else:

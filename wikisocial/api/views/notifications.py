@@ -1,15 +1,19 @@
 """Notifications: the list (v1) and the grouped list (v2), dismissing, the unread count, the
 filtering policy and the requests it keeps aside (Mastodon's notification requests).
 
-Our kinds map onto Mastodon's types (a reply is a ``mention``); there are no ``status``,
-``admin.sign_up`` or ``admin.report`` notifications here, so asking for those types finds
-nothing. Grouping follows Mastodon: favourites and boosts of one post, and the day's new
-followers, form groups; everything else is ``ungrouped-<id>``."""
+Our kinds map onto Mastodon's types (a reply is a ``mention``; a new topic or reply in a
+group or topic one watches is a ``status``, Mastodon's "someone you chose to hear from
+posted"). The group kinds Mastodon has no type for (join requests, approvals, invitations,
+removals, wiki edits) are left out of every list and count here: apps would not know what to
+show. There are no ``admin.sign_up`` or ``admin.report`` notifications, so asking for those
+types finds nothing. Grouping follows Mastodon: favourites and boosts of one post, and the
+day's new followers, form groups; everything else is ``ungrouped-<id>``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from wikisocial.accounts.models import Account
@@ -26,8 +30,9 @@ from wikisocial.api.base import (
 from wikisocial.api.serializers import iso
 from wikisocial.core.pagination import Cursor, as_id, paginate
 from wikisocial.notifications import actions
-from wikisocial.notifications.models import Notification
+from wikisocial.notifications.models import Kind, Notification
 from wikisocial.notifications.queries import (
+    API_TYPES,
     GROUPABLE_TYPES,
     KEYED_TYPES,
     UNGROUPED,
@@ -35,16 +40,14 @@ from wikisocial.notifications.queries import (
     Request,
     api_group_key,
     api_groups,
-    api_type,
-    browsable,
     by_group_key,
-    kinds_for,
     pending_summary,
     representatives,
     request_sender,
     requests,
     unread_total,
 )
+from wikisocial.notifications.queries import browsable as all_kinds
 from wikisocial.posts.models import Post
 
 TAG = "notifications"
@@ -63,6 +66,33 @@ LIST_FILTERS = (
 )
 GROUPING = (Param("grouped_types[]", "array", "Types that may be grouped"),)
 COUNT_LIMIT = (Param("limit", "integer", "Count at most this many (default 100, max 1000)"),)
+
+
+# Mastodon's types and the kinds each stands for: the notifications module's, and ``status``
+# for the posts of watched groups and topics. Kinds in none of them are not shown here.
+TYPES_SHOWN: dict[str, tuple[str, ...]] = {
+    **API_TYPES,
+    "status": (Kind.GROUP_TOPIC, Kind.GROUP_REPLY),
+}
+TYPE_OF = {kind: name for name, kinds in TYPES_SHOWN.items() for kind in kinds}
+
+
+def api_type(kind: str) -> str:
+    """The Mastodon type a notification of ``kind`` is shown as."""
+    return TYPE_OF.get(kind, str(kind))
+
+
+def kinds_for(types: list[str], exclude_types: list[str]) -> list[str]:
+    """Our kinds for Mastodon's ``types[]`` and ``exclude_types[]`` (unknown names are
+    ignored; neither given: every kind that has a Mastodon type)."""
+    wanted = [t for t in (types or TYPES_SHOWN) if t in TYPES_SHOWN and t not in exclude_types]
+    return [kind for t in wanted for kind in TYPES_SHOWN[t]]
+
+
+def browsable(viewer: Account, **options: Any) -> QuerySet:
+    """The viewer's notifications a client may list (``notifications.queries.browsable``),
+    of the kinds that have a Mastodon type."""
+    return all_kinds(viewer, **options).filter(kind__in=list(TYPE_OF))
 
 
 # --- reading the request -------------------------------------------------------------------
@@ -97,7 +127,7 @@ def _statuses(viewer: Account, post_ids: set[int]) -> dict[int, dict[str, Any]]:
     context apply: a status a "hide" filter matches is left out)."""
     if not post_ids:
         return {}
-    posts = list(Post.objects.filter(pk__in=post_ids))
+    posts = list(Post.objects.visible_to(viewer).filter(pk__in=post_ids))
     return {int(s["id"]): s for s in serializers.statuses(posts, viewer, "notifications")}
 
 
@@ -117,10 +147,12 @@ def notification_entities(items: list[Notification], viewer: Account) -> list[di
             "group_key": api_group_key(item),
             "account": serializers.account(item.actor),
         }
+        if item.kind not in TYPE_OF:
+            continue  # no Mastodon type (a join request, a wiki edit …)
         if _with_status(item.kind):
             data["status"] = found.get(item.post_id)
             if data["status"] is None:
-                continue  # hidden by one of the viewer's filters
+                continue  # hidden by one of the viewer's filters, or no longer visible
         entities.append(data)
     return entities
 

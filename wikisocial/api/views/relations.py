@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from wikisocial.accounts.models import Account
 from wikisocial.api import serializers
 from wikisocial.api.base import OPTIONAL, ApiError, Param, Reply, cursor, endpoint, paged
-from wikisocial.api.serializers.accounts import iso
+from wikisocial.api.serializers.accounts import group_of, iso
 from wikisocial.api.serializers.relations import relationship_with, relationships_of
 from wikisocial.api.views.accounts import (
     ACCOUNTS_PAGE,
@@ -26,6 +26,9 @@ from wikisocial.api.views.accounts import (
     visible_account,
     visible_accounts,
 )
+from wikisocial.communities import access
+from wikisocial.communities import actions as communities
+from wikisocial.communities.models import Group, Membership
 from wikisocial.core.pagination import Page, as_id, paginate
 from wikisocial.core.wikilinks import is_language_code
 from wikisocial.social import actions
@@ -67,9 +70,24 @@ def _network(request: HttpRequest, account: Account, rows: QuerySet, field: str)
     paginated=True,
 )
 def followers(request: HttpRequest, id: str) -> Reply:
-    """Who follows the account, the latest first."""
+    """Who follows the account, the latest first; a group's members, the newest first."""
     account = visible_account(request, id)
+    group = group_of(account)
+    if group is not None:
+        return _members(request, group)
     return _network(request, account, Follow.objects.filter(target=account), "follower")
+
+
+def _members(request: HttpRequest, group: Group) -> Reply:
+    """A group's members, as far as the viewer may see its member list (as on the group's
+    members page: readers of the group, unless only moderators may see who is in it)."""
+    viewer = request.account
+    if not access.can_read(viewer, group) or (
+        group.members_hidden and not access.can_moderate(viewer, group)
+    ):
+        return Reply([])
+    rows = Membership.objects.filter(group=group, account__in=visible_accounts(request))
+    return _page_of_accounts(request, rows, "account")
 
 
 @endpoint(
@@ -119,10 +137,15 @@ def _optional_bool(request: HttpRequest, name: str) -> bool | None:
 )
 def follow(request: HttpRequest, id: str) -> dict[str, Any]:
     """Follow the account (ask to, when it is locked or on another server); following again
-    changes the options given."""
+    changes the options given. Following a group joins it, or asks to (``requested``) where
+    joining needs approval, with the group's own rules (bans, invitation only: 422)."""
     target = visible_account(request, id)
     if target == request.account:
         raise ApiError(403, "Following your own account is not allowed")
+    group = group_of(target)
+    if group is not None:  # following a group is joining it (as Mastodon follows Lemmy's)
+        communities.join(request.account, group)
+        return relationship_with(request.account, target)
     try:
         actions.follow(
             request.account,
@@ -147,10 +170,16 @@ def _relation_endpoint(verb: str, scope: str, summary: str, params: tuple = ()) 
     )
 
 
-@_relation_endpoint("unfollow", "write:follows", "Stop following the account, or asking to")
+@_relation_endpoint(
+    "unfollow", "write:follows", "Stop following the account (leave a group), or asking to"
+)
 def unfollow(request: HttpRequest, id: str) -> dict[str, Any]:
     target = reachable_account(request, id)
-    actions.unfollow(request.account, target)
+    group = group_of(target)
+    if group is not None:
+        communities.leave(request.account, group)
+    else:
+        actions.unfollow(request.account, target)
     return relationship_with(request.account, target)
 
 

@@ -24,6 +24,7 @@ from wikisocial.core.markup import normalize_hashtag
 from wikisocial.federation import resolve
 from wikisocial.posts.models import Bookmark, Hashtag, Like, Mention, Post
 from wikisocial.social.models import Follow
+from wikisocial.timelines.queries import hashtags_known_to
 
 TYPES = ("accounts", "statuses", "hashtags")
 NO_QUERY = "param is missing or the value is empty: q"
@@ -129,7 +130,8 @@ def _hashtags_starting(search: Search) -> list[Hashtag]:
     name = normalize_hashtag(search.query.lstrip("#"))
     if not name:
         return []
-    tags = Hashtag.objects.filter(name__startswith=name).order_by("name")
+    tags = hashtags_known_to(Hashtag.objects.filter(name__startswith=name), search.viewer)
+    tags = tags.order_by("name")
     return list(tags[search.offset : search.offset + search.limit])
 
 

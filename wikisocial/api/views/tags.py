@@ -18,6 +18,7 @@ from wikisocial.posts.models import Hashtag
 from wikisocial.social import actions as social
 from wikisocial.social.models import HashtagFollow
 from wikisocial.timelines import trends
+from wikisocial.timelines.queries import hashtags_known_to
 
 _NAME = re.compile(r"[\w\u200c]+")
 
@@ -79,7 +80,7 @@ def _valid_name(written: str) -> tuple[str, str]:
 
 def _answer(request: HttpRequest, written: str) -> dict[str, Any]:
     written, name = _valid_name(written)
-    tag = Hashtag.objects.filter(name=name).first()
+    tag = hashtags_known_to(Hashtag.objects.filter(name=name), request.account).first()
     if tag is None:
         return _unknown_tag(written, name, request.account)
     return tag_entities([tag], request.account)[0]

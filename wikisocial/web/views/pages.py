@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.static import serve
 
 from wikisocial.accounts.actions import set_interface_language
-from wikisocial.accounts.models import Account
+from wikisocial.accounts.models import Account, ActorType
 from wikisocial.core.markup import render_document
 from wikisocial.core.pagination import as_id
 from wikisocial.instance.models import CodeOfConduct, InstanceSettings, Rule
@@ -23,7 +23,12 @@ DIRECTORY_PAGE_SIZE = 30
 def landing(request: HttpRequest) -> HttpResponse:
     """The front page for visitors: what this server is, who is new, public posts."""
     # Lists of people show what everyone sees (staff included: the admin lists the rest).
-    newest = Account.objects.visible_to(None).local().order_by("-created_at")[:12]
+    newest = (
+        Account.objects.visible_to(None)
+        .local()
+        .exclude(actor_type=ActorType.GROUP)
+        .order_by("-created_at")[:12]
+    )
     instance = InstanceSettings.current()
     return render(
         request,
@@ -39,7 +44,10 @@ def about(request: HttpRequest) -> HttpResponse:
         "rules": Rule.objects.all(),
         "code": CodeOfConduct.current(),
         # Members anyone can see: the same rule as the directory, whoever is looking.
-        "member_count": Account.objects.visible_to(None).local().count(),
+        "member_count": Account.objects.visible_to(None)
+        .local()
+        .exclude(actor_type=ActorType.GROUP)
+        .count(),
     }
     return render(request, "web/about.html", context)
 
@@ -64,7 +72,13 @@ def code_of_conduct(request: HttpRequest) -> HttpResponse:
 
 
 def directory(request: HttpRequest) -> HttpResponse:
-    accounts = Account.objects.visible_to(None).local().order_by("-created_at", "-id")
+    # People, not groups: groups have their own directory (/groups).
+    accounts = (
+        Account.objects.visible_to(None)
+        .local()
+        .exclude(actor_type=ActorType.GROUP)
+        .order_by("-created_at", "-id")
+    )
     page = Paginator(accounts, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/directory.html", {"page": page})
 
