@@ -14,6 +14,7 @@ NEEDS_DATABASE = {
     "migrate",
     "createadmin",
     "accounts",
+    "groups",
     "tokens",
     "shell",
     "createsuperuser",

@@ -17,6 +17,6 @@ def make_group(db):
         draft = GroupDraft(name=fields.pop("name", handle.replace("_", " ").title()), kind=kind)
         for name, value in fields.items():
             setattr(draft, name, value)
-        return create_group(owner, handle, draft)
+        return create_group(owner, handle, draft, by_operator=True)
 
     return make

@@ -61,6 +61,16 @@ def can_moderate(account: Account | None, group: Group) -> bool:
     ).exists()
 
 
+def can_invite(account: Account | None, group: Group) -> bool:
+    """Moderators invite people into any group here, and members into a public one (where
+    anyone may join anyway: an invitation is a nudge, not a key)."""
+    if account is None or not group.is_local:
+        return False
+    if can_moderate(account, group):
+        return True
+    return group.kind == GroupKind.PUBLIC and is_member(account, group)
+
+
 def check_can_post(account: Account, group: Group, topic: Topic | None = None) -> None:
     """Raise ValidationError (with a message to show) unless ``account`` may start a topic in
     ``group`` (``topic`` None) or reply in ``topic``. Public groups take posts from anyone who

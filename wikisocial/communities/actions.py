@@ -40,8 +40,10 @@ from wikisocial.communities.models import (
     Role,
 )
 from wikisocial.core.markup import clean_text, render_markdown
+from wikisocial.core.ratelimit import Limit, over_limit
 from wikisocial.notifications.actions import notify
 from wikisocial.notifications.models import Kind
+from wikisocial.timelines import actions as feeds
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +110,13 @@ def _check_handle(handle: str) -> None:
         )
 
 
+def _check_owner(owner: Account) -> None:
+    if not owner.is_local or owner.actor_type == ActorType.GROUP or owner.deleted_at is not None:
+        raise ValidationError(
+            {"owner": _("A group's owner must be a person on this server.")}, code="owner"
+        )
+
+
 def _checked(draft: GroupDraft) -> dict:
     """Clean ``draft``'s texts; raise ValidationError naming each field that is wrong."""
     from wikisocial.core.wikilinks import is_language_code
@@ -152,10 +161,18 @@ def _checked(draft: GroupDraft) -> dict:
     }
 
 
-def create_group(owner: Account, handle: str, draft: GroupDraft) -> Group:
+# Groups a person may create (staff and the command line are not limited).
+CREATION_LIMIT = Limit(5, 24 * 3600)
+
+
+def create_group(
+    owner: Account, handle: str, draft: GroupDraft, *, by_operator: bool = False
+) -> Group:
     """Make a group on this server with ``owner`` as its owner and first member. The handle is
     a local username (``!handle@domain`` in the fediverse, ``/g/handle`` on the web) and may
-    not be taken by anyone or any group, in any letter case."""
+    not be taken by anyone or any group, in any letter case. People may create a few groups a
+    day; the operator (``by_operator``: the command line) and staff as many as they need."""
+    _check_owner(owner)
     errors = {}
     try:
         _check_handle(handle)
@@ -167,6 +184,14 @@ def create_group(owner: Account, handle: str, draft: GroupDraft) -> Group:
         errors.update({k: v[0] for k, v in error.message_dict.items()})
     if errors:
         raise ValidationError(errors)
+    staff = owner.user_id is not None and owner.user.is_staff
+    if not (by_operator or staff) and over_limit(
+        "create-group", CREATION_LIMIT, f"account:{owner.pk}"
+    ):
+        raise ValidationError(
+            _("You have created several groups today. Please try again tomorrow."),
+            code="rate_limited",
+        )
     try:
         with transaction.atomic():
             account = Account(
@@ -263,13 +288,16 @@ def _delete_files(files: list) -> None:
 
 
 def _add_member(group: Group, account: Account, *, role: str = Role.MEMBER, uri: str = ""):
+    """Make ``account`` a member (once: two clicks or two servers racing make one row and
+    count one member); a request or invitation they had is used up either way."""
     membership, created = Membership.objects.get_or_create(
         group=group, account=account, defaults={"role": role, "uri": uri}
     )
     if created:
         Group.objects.filter(pk=group.pk).update(members_count=F("members_count") + 1)
-        JoinRequest.objects.filter(group=group, account=account).delete()
-        Invitation.objects.filter(group=group, account=account).delete()
+        feeds.joined_group(account, group.pk)
+    JoinRequest.objects.filter(group=group, account=account).delete()
+    Invitation.objects.filter(group=group, account=account).delete()
     return membership
 
 
@@ -309,20 +337,41 @@ def join(
             return membership
         if group.kind == GroupKind.HIDDEN:
             raise ValidationError(_("This group takes members by invitation only."), code="hidden")
+        was_waiting = JoinRequest.objects.filter(
+            group=group, account=account, state=JoinRequestState.PENDING
+        ).exists()
         request = _request(group, account, answers or [], uri)
-        for moderator in _moderators(group):
-            notify(moderator, Kind.JOIN_REQUEST, account, group=group)
+        if not was_waiting:
+            for moderator in _moderators(group):
+                notify(moderator, Kind.JOIN_REQUEST, account, group=group)
         return request
 
 
 def _request(group: Group, account: Account, answers: list[str], uri: str) -> JoinRequest:
+    """File (or file again, with new answers) a request to join; asking again after being
+    declined puts it back in the moderators' queue."""
     clean = _answers(group, answers) if group.is_local else []
     request, _created = JoinRequest.objects.update_or_create(
         group=group,
         account=account,
-        defaults={"answers": clean, "state": JoinRequestState.PENDING, "uri": uri},
+        defaults={
+            "answers": clean,
+            "state": JoinRequestState.PENDING,
+            "uri": uri,
+            "decided_by": None,
+        },
     )
     return request
+
+
+def accept_invitation(account: Account, group: Group) -> Membership:
+    """Join ``group`` with the invitation ``account`` holds (no approval, no questions)."""
+    if not Invitation.objects.filter(group=group, account=account).exists():
+        raise ValidationError(_("There is no invitation to accept."), code="no_invitation")
+    result = join(account, group)
+    if not isinstance(result, Membership):
+        raise ValidationError(_("There is no invitation to accept."), code="no_invitation")
+    return result
 
 
 def _moderators(group: Group):
@@ -337,14 +386,16 @@ def _moderators(group: Group):
 def leave(account: Account, group: Group) -> None:
     """Leave a group (or withdraw a request to join). The last owner may not leave a group
     that has other members: they make someone else owner first."""
-    membership = access.membership_of(account, group)
     with transaction.atomic():
+        _lock(group)
+        membership = access.membership_of(account, group)
         JoinRequest.objects.filter(group=group, account=account).delete()
         if membership is None:
             return
         if membership.role == Role.OWNER:
             owners = Membership.objects.filter(group=group, role=Role.OWNER).count()
-            if owners == 1 and group.members_count > 1:
+            members = Membership.objects.filter(group=group).count()
+            if owners == 1 and members > 1:
                 raise ValidationError(
                     _("You are this group's only owner: make someone else owner first."),
                     code="last_owner",
@@ -353,17 +404,36 @@ def leave(account: Account, group: Group) -> None:
         federate.left(account, group, membership)
 
 
+def _lock(group: Group) -> None:
+    """Serialise changes to who belongs to ``group`` and with which role (PostgreSQL row
+    lock; SQLite serialises writers anyway), so two owners leaving at once can't leave the
+    group without one."""
+    Group.objects.select_for_update().filter(pk=group.pk).values_list("pk", flat=True).first()
+
+
+def recount_members(group: Group) -> int:
+    """Set ``members_count`` from the membership rows (for the admin, should a counter ever
+    drift); returns the count."""
+    count = Membership.objects.filter(group=group).count()
+    Group.objects.filter(pk=group.pk).update(members_count=count)
+    group.members_count = count
+    return count
+
+
 def _drop_member(group: Group, membership: Membership) -> None:
     deleted, _kinds = Membership.objects.filter(pk=membership.pk).delete()
     if deleted:
         Group.objects.filter(pk=group.pk, members_count__gt=0).update(
             members_count=F("members_count") - 1
         )
+        feeds.left_group(membership.account, group.pk)
 
 
 def approve(moderator: Account, request: JoinRequest) -> Membership:
     group = request.group
     _require_moderator(moderator, group)
+    if access.is_banned(request.account, group):
+        raise ValidationError(_("This person is banned from the group."), code="banned")
     with transaction.atomic():
         membership = _add_member(group, request.account, uri=request.uri)
         log(group, moderator, LogAction.APPROVE, account=request.account)
@@ -386,15 +456,19 @@ def reject(moderator: Account, request: JoinRequest) -> None:
 def invite(inviter: Account, group: Group, account: Account) -> Invitation:
     """Members of public groups and moderators of the others invite people; an invitation
     lets its holder in without approval (the only way into a hidden group)."""
-    if group.kind != GroupKind.PUBLIC:
-        _require_moderator(inviter, group)
-    elif not access.is_member(inviter, group):
-        raise PermissionDenied(_("Only members may invite people."))
+    if not access.can_invite(inviter, group):
+        if group.kind == GroupKind.PUBLIC:
+            raise PermissionDenied(_("Only members may invite people."))
+        raise PermissionDenied(_("Only the group's moderators may do this."))
     if access.is_banned(account, group):
         raise ValidationError(_("This person is banned from the group."), code="banned")
     if access.is_member(account, group):
         raise ValidationError(_("This person is already a member."), code="member")
-    if not account.is_local:
+    if (
+        not account.is_local
+        or account.actor_type == ActorType.GROUP
+        or account.deleted_at is not None
+    ):
         raise ValidationError(_("Only people on this server can be invited."), code="remote")
     with transaction.atomic():
         invitation, created = Invitation.objects.get_or_create(
@@ -410,16 +484,26 @@ def decline_invitation(account: Account, invitation: Invitation) -> None:
     Invitation.objects.filter(pk=invitation.pk, account=account).delete()
 
 
+def withdraw_invitation(actor: Account, invitation: Invitation) -> None:
+    """The person who invited, or a moderator, takes an invitation back."""
+    if invitation.invited_by_id != actor.pk and not access.can_moderate(actor, invitation.group):
+        raise PermissionDenied(_("Only the person who invited or a moderator may do this."))
+    Invitation.objects.filter(pk=invitation.pk).delete()
+
+
 def remove_member(moderator: Account, group: Group, account: Account, reason: str = "") -> None:
     """Remove someone from the group (they may ask to join again; a ban keeps them out)."""
     _require_moderator(moderator, group)
-    membership = access.membership_of(account, group)
-    if membership is None:
-        return
-    if membership.role == Role.OWNER and not _is_owner(moderator, group):
-        raise PermissionDenied(_("Only an owner may remove an owner."))
+    if account.pk == moderator.pk:
+        raise ValidationError(_("To leave the group, use Leave."), code="self")
     reason = clean_text(reason, multiline=True)[: LIMITS["reason"]]
     with transaction.atomic():
+        _lock(group)
+        membership = access.membership_of(account, group)
+        if membership is None:
+            return
+        if membership.moderates and not _outranks(moderator, group):
+            raise PermissionDenied(_("Only an owner may remove a moderator or an owner."))
         _drop_member(group, membership)
         log(group, moderator, LogAction.REMOVE, account=account, reason=reason)
         notify(account, Kind.GROUP_REMOVED, moderator, group=group)
@@ -428,6 +512,20 @@ def remove_member(moderator: Account, group: Group, account: Account, reason: st
 
 def _is_owner(account: Account, group: Group) -> bool:
     return Membership.objects.filter(group=group, account=account, role=Role.OWNER).exists()
+
+
+def _is_staff_here(account: Account, group: Group) -> bool:
+    return group.is_local and account.user_id is not None and account.user.is_staff
+
+
+def _outranks(account: Account, group: Group) -> bool:
+    """Owners, and the instance's staff for groups on this server, act on moderators."""
+    return _is_owner(account, group) or _is_staff_here(account, group)
+
+
+def may_set_roles(account: Account | None, group: Group) -> bool:
+    """Whether ``account`` may make people moderators or owners (and back)."""
+    return account is not None and _outranks(account, group)
 
 
 def ban(
@@ -440,12 +538,17 @@ def ban(
     """Remove someone and keep them out (until ``until``, or for good): they may not join,
     post, react or, in a group that is not open, read, through any door."""
     _require_moderator(moderator, group)
-    if access.can_moderate(account, group) and not _is_owner(moderator, group):
-        raise PermissionDenied(_("Only an owner may ban a moderator."))
     if account.pk == moderator.pk:
         raise ValidationError(_("You cannot ban yourself."), code="self")
+    if access.can_moderate(account, group) and not _outranks(moderator, group):
+        raise PermissionDenied(_("Only an owner may ban a moderator."))
+    if until is not None and until <= timezone.now():
+        raise ValidationError(_("A ban must end in the future."), code="past")
+    if account.actor_type == ActorType.GROUP and account.pk == group.account_id:
+        raise ValidationError(_("A group cannot ban itself."), code="self")
     reason = clean_text(reason, multiline=True)[: LIMITS["reason"]]
     with transaction.atomic():
+        _lock(group)
         membership = access.membership_of(account, group)
         if membership is not None:
             _drop_member(group, membership)
@@ -482,17 +585,18 @@ def set_role(owner: Account, group: Group, account: Account, role: str) -> Membe
     owner."""
     if role not in Role.values:
         raise ValidationError(_("Choose a role."), code="invalid")
-    if not _is_owner(owner, group) and not (
-        owner.user_id is not None and owner.user.is_staff and group.is_local
-    ):
+    if not _outranks(owner, group):
         raise PermissionDenied(_("Only an owner may change roles."))
-    membership = access.membership_of(account, group)
-    if membership is None:
-        raise ValidationError(_("This person is not a member."), code="not_member")
-    owners = Membership.objects.filter(group=group, role=Role.OWNER)
-    if membership.role == Role.OWNER and role != Role.OWNER and owners.count() == 1:
-        raise ValidationError(_("A group needs at least one owner."), code="last_owner")
     with transaction.atomic():
+        _lock(group)
+        membership = access.membership_of(account, group)
+        if membership is None:
+            raise ValidationError(_("This person is not a member."), code="not_member")
+        owners = Membership.objects.filter(group=group, role=Role.OWNER)
+        if membership.role == Role.OWNER and role != Role.OWNER and owners.count() == 1:
+            raise ValidationError(_("A group needs at least one owner."), code="last_owner")
+        if membership.role == role:
+            return membership
         was_moderator = membership.moderates
         Membership.objects.filter(pk=membership.pk).update(role=role)
         membership.role = role

@@ -432,6 +432,8 @@ class LogAction(models.TextChoices):
     SLOW_MODE = "slow_mode", _("changed slow mode")
     DELETE = "delete", _("deleted a post")
     PROTECT = "protect", _("changed a wiki page's protection")
+    WIKI_DELETE = "wiki_delete", _("deleted a wiki page")
+    WIKI_RESTORE = "wiki_restore", _("restored a wiki page")
 
 
 class GroupLogEntry(models.Model):

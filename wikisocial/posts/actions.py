@@ -548,7 +548,8 @@ def _notify_edit(post: Post) -> None:
     boosters = Post.objects.alive().filter(boost_of=post).values_list("author_id", flat=True)
     repliers = Post.objects.alive().filter(in_reply_to=post).values_list("author_id", flat=True)
     for account in Account.objects.filter(pk__in={*boosters, *repliers}, domain=""):
-        notify(account, Kind.UPDATE, post.author, post)
+        if _can_see(account, post):  # not those who left the private group it is in
+            notify(account, Kind.UPDATE, post.author, post)
 
 
 def delete_post(post: Post, actor: Account) -> Draft:
@@ -585,6 +586,10 @@ def delete_post(post: Post, actor: Account) -> Draft:
             )
         if post.in_reply_to_id and post.visibility != Visibility.DIRECT:
             _decrement(post.in_reply_to_id, "replies_count")
+        if post.group_id is not None:
+            from wikisocial.communities.forum import group_post_deleted
+
+            group_post_deleted(post)
         # Images wait a while for a redraft, then go unless attached again.
         media_ids = list(MediaAttachment.objects.filter(post=post).values_list("pk", flat=True))
         MediaAttachment.objects.filter(pk__in=media_ids).update(post=None)
@@ -654,12 +659,18 @@ def like(account: Account, post: Post, *, uri: str = "") -> Like:
     original = post.boost_of if post.is_boost else post
     if not Post.objects.visible_to(account).filter(pk=original.pk).exists():
         raise PermissionDenied
+    if original.group_id is not None:
+        from wikisocial.communities import forum
+
+        forum.check_can_react(account, original)  # a group's bans hold for likes too
     with transaction.atomic():
         row, created = Like.objects.get_or_create(
             account=account, post=original, defaults={"uri": uri}
         )
         if created:
             Post.objects.filter(pk=original.pk).update(likes_count=F("likes_count") + 1)
+            if original.group_id is not None:
+                forum.reactions_changed(original, 1)
             notify(original.author, Kind.LIKE, account, original)
             outbound.liked(account, original, row.pk)
     return row
@@ -676,6 +687,10 @@ def unlike(account: Account, post: Post) -> None:
             Post.objects.filter(pk=original.pk, likes_count__gt=0).update(
                 likes_count=F("likes_count") - 1
             )
+            if original.group_id is not None:
+                from wikisocial.communities.forum import reactions_changed
+
+                reactions_changed(original, -1)
             withdraw(Kind.LIKE, account, original)
             outbound.unliked(account, original, row.pk)
 
@@ -777,7 +792,8 @@ def close_poll(poll: Poll) -> None:
     post = poll.post
     voters = set(poll.votes.values_list("account_id", flat=True)) | {post.author_id}
     for account in Account.objects.filter(pk__in=voters, domain=""):
-        notify(account, Kind.POLL, post.author, post, about_self=True)
+        if _can_see(account, post):  # not those who left the private group it is in
+            notify(account, Kind.POLL, post.author, post, about_self=True)
 
 
 # --- walls and media -----------------------------------------------------------------------

@@ -5,10 +5,25 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from wikisocial.accounts.models import Account
 from wikisocial.communities import access
-from wikisocial.communities.models import Group, JoinRequest
+from wikisocial.communities.models import (
+    Group,
+    GroupKind,
+    Invitation,
+    JoinRequest,
+    JoinRequestState,
+)
+
+# Short names for the kind badge; the long label (GroupKind's) explains it.
+KIND_NAMES = {
+    GroupKind.PUBLIC: _("Public group"),
+    GroupKind.RESTRICTED: _("Restricted group"),
+    GroupKind.PRIVATE: _("Private group"),
+    GroupKind.HIDDEN: _("Hidden group"),
+}
 
 
 def viewer_of(request: HttpRequest) -> Account | None:
@@ -44,17 +59,34 @@ def readable_group_or_404(request: HttpRequest, handle: str) -> Group:
 
 def group_context(request: HttpRequest, group: Group, tab: str = "") -> dict:
     """Context for ``communities/_group_header.html``: the group, the viewer's membership,
-    whether they moderate it, read it, have asked to join or are banned, and the current tab."""
+    whether they moderate it, read it, have asked to join, are invited or banned, and the
+    current tab."""
     viewer = viewer_of(request)
     membership = access.membership_of(viewer, group)
+    ban = access.ban_of(viewer, group)
+    can_moderate = access.can_moderate(viewer, group)
+    outsider = viewer is not None and membership is None
     return {
         "group": group,
         "membership": membership,
-        "can_moderate": access.can_moderate(viewer, group),
+        "can_moderate": can_moderate,
         "can_read": access.can_read(viewer, group),
-        "banned": access.is_banned(viewer, group),
+        "banned": ban is not None,
+        "banned_until": ban.expires_at if ban is not None else None,
         "join_request": JoinRequest.objects.filter(group=group, account=viewer).first()
-        if viewer is not None and membership is None
+        if outsider
         else None,
+        "invitation": Invitation.objects.filter(group=group, account=viewer)
+        .select_related("invited_by")
+        .first()
+        if outsider and ban is None
+        else None,
+        "pending_requests": JoinRequest.objects.filter(
+            group=group, state=JoinRequestState.PENDING
+        ).count()
+        if can_moderate
+        else 0,
+        "kind_name": KIND_NAMES.get(group.kind, group.kind),
+        "kind_explained": group.get_kind_display(),
         "tab": tab,
     }

@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.vary import vary_on_headers
 
-from wikisocial.accounts.models import Account
+from wikisocial.accounts.models import Account, ActorType
 from wikisocial.core.markup import normalize_hashtag
 from wikisocial.core.pagination import Cursor, cursor_from
 from wikisocial.federation import documents
@@ -143,6 +143,8 @@ def profile(request: HttpRequest, username: str, tab: str = "posts") -> HttpResp
         if not account.is_local:  # not ours to describe: ask its own server
             return HttpResponseRedirect(account.uri) if account.uri else HttpResponseNotFound()
         return documents.actor(account)
+    if account.actor_type == ActorType.GROUP and hasattr(account, "group"):
+        return HttpResponseRedirect(account.group.get_absolute_url())  # a group's page
     viewer = viewer_of(request)
     timeline = queries.profile(account, viewer, _cursor(request), tab)
     pinned = (
