@@ -194,29 +194,12 @@ def create_group(
         )
     try:
         with transaction.atomic():
-            account = Account(
-                username=handle,
-                display_name=clean["name"],
-                bio=clean["description"],
-                bio_html=render_markdown(clean["description"]),
-                actor_type=ActorType.GROUP,
-                discoverable=draft.kind != GroupKind.HIDDEN,
-            )
-            for name in ("avatar", "header"):
-                image = getattr(draft, name)
-                if image is not None:
-                    getattr(account, name).save(image.name, image, save=False)
+            account = Account(username=handle, actor_type=ActorType.GROUP)
+            _apply_profile(account, draft, clean)
             account.save()
             group = Group.objects.create(
                 account=account,
-                kind=draft.kind,
-                category=draft.category,
-                language=clean["language"],
-                rules=clean["rules"],
-                rules_html=render_markdown(clean["rules"]),
-                questions=clean["questions"],
-                members_hidden=draft.members_hidden,
-                posting_restricted_to_mods=draft.posting_restricted_to_mods,
+                **_settings(draft, clean),
                 created_by=owner,
                 members_count=1,
                 last_activity_at=timezone.now(),
@@ -231,6 +214,40 @@ def create_group(
     return group
 
 
+def _apply_profile(account: Account, draft: GroupDraft, clean: dict) -> list:
+    """Put the draft's name, description and images on the group's actor (not saved); return
+    the files the new images replace, to delete once the change is committed."""
+    account.display_name = clean["name"]
+    account.bio = clean["description"]
+    account.bio_html = render_markdown(clean["description"])
+    account.discoverable = draft.kind != GroupKind.HIDDEN
+    replaced = []
+    for name in ("avatar", "header"):
+        current = getattr(account, name)
+        new = getattr(draft, name)
+        if (new is not None or getattr(draft, f"remove_{name}")) and current:
+            replaced.append((current.storage, current.name))
+        if new is not None:
+            current.save(new.name, new, save=False)
+        elif getattr(draft, f"remove_{name}"):
+            setattr(account, name, "")
+    return replaced
+
+
+def _settings(draft: GroupDraft, clean: dict) -> dict:
+    """The ``Group`` columns a draft sets."""
+    return {
+        "kind": draft.kind,
+        "category": draft.category,
+        "language": clean["language"],
+        "rules": clean["rules"],
+        "rules_html": render_markdown(clean["rules"]),
+        "questions": clean["questions"],
+        "members_hidden": draft.members_hidden,
+        "posting_restricted_to_mods": draft.posting_restricted_to_mods,
+    }
+
+
 def _require_moderator(actor: Account, group: Group) -> None:
     if not access.can_moderate(actor, group):
         raise PermissionDenied(_("Only the group's moderators may do this."))
@@ -241,34 +258,12 @@ def update_group(actor: Account, group: Group, draft: GroupDraft) -> Group:
     once for everything it holds: who may read is decided by the group's kind when read."""
     _require_moderator(actor, group)
     clean = _checked(draft)
-    old_files = []
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=group.account_id)
-        account.display_name = clean["name"]
-        account.bio = clean["description"]
-        account.bio_html = render_markdown(clean["description"])
-        account.discoverable = draft.kind != GroupKind.HIDDEN
-        for name in ("avatar", "header"):
-            current = getattr(account, name)
-            new = getattr(draft, name)
-            if (new is not None or getattr(draft, f"remove_{name}")) and current:
-                old_files.append((current.storage, current.name))
-            if new is not None:
-                current.save(new.name, new, save=False)
-            elif getattr(draft, f"remove_{name}"):
-                setattr(account, name, "")
+        old_files = _apply_profile(account, draft, clean)
         account.save()
         group.account = account
-        Group.objects.filter(pk=group.pk).update(
-            kind=draft.kind,
-            category=draft.category,
-            language=clean["language"],
-            rules=clean["rules"],
-            rules_html=render_markdown(clean["rules"]),
-            questions=clean["questions"],
-            members_hidden=draft.members_hidden,
-            posting_restricted_to_mods=draft.posting_restricted_to_mods,
-        )
+        Group.objects.filter(pk=group.pk).update(**_settings(draft, clean))
         group.refresh_from_db()
         log(group, actor, LogAction.EDIT)
         federate.group_updated(group)
