@@ -184,10 +184,15 @@ def test_run_migrates_serves_and_stops_on_sigterm(tmp_path):
 
 def test_run_restarts_a_dead_worker(tmp_path, template):
     with running(tmp_path, migrated(tmp_path, template)) as server:
+        # Let the first worker finish starting: on a loaded machine it may still be importing
+        # Django, and one killed then never says "Starting worker" at all.
+        deadline = time.monotonic() + 60
+        while "Starting worker" not in server.output() and time.monotonic() < deadline:
+            time.sleep(0.2)
         [first] = worker_children(server.proc.pid)
 
         kill_pid(first)  # the worker process dies (not a task: the process)
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60
         while server.output().count("Starting worker") < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert server.output().count("Starting worker") == 2, server.output()
