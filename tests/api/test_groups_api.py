@@ -203,7 +203,7 @@ def reply_from_app(call, parent: Post, text: str = "From my phone"):
     return call(
         "POST",
         "/api/v1/statuses",
-        {"status": text, "in_reply_to_id": str(parent.pk), "visibility": "direct"},
+        {"status": text, "in_reply_to_id": str(parent.pk), "visibility": "unlisted"},
     )
 
 
@@ -214,7 +214,7 @@ def test_a_reply_from_an_app_is_posted_in_the_group(api, ana, bea):
     assert response.status_code == 200, response.content
     reply = Post.objects.get(pk=response.json()["id"])
     assert reply.group_id == group.pk
-    assert response.json()["visibility"] == "public"  # the group's, not the app's "direct"
+    assert response.json()["visibility"] == "public"  # the group's, not the app's "unlisted"
     assert Topic.objects.get(pk=made.pk).replies_count == 1
 
 

@@ -281,10 +281,14 @@ def test_a_private_groups_posts_reach_b_only_through_a_member(fed):
     new_topic(ana, f"/g/{PRIVATE_GROUP}", while_asking, f"Board minutes, {while_asking}")
     # Nothing of it was addressed to B while bob was not a member.
     assert b.domain not in addressed_domains(ana, before) | addressed_domains(ana, while_asking)
-    # ana approves bob's request on A.
-    requests = ana.page(f"/g/{PRIVATE_GROUP}/requests")
-    pk = re.search(r'name="request" value="([0-9]+)"', requests)
-    assert pk, "no request to approve on A"
+    # ana approves bob's request on A, once A has handled bob's Follow.
+    pk = wait_until(
+        lambda: re.search(
+            r'name="request" value="([0-9]+)"', ana.page(f"/g/{PRIVATE_GROUP}/requests")
+        ),
+        "bob's request to reach A",
+        timeout=WAIT,
+    )
     ana.post(f"/g/{PRIVATE_GROUP}/requests", {"request": pk[1], "decision": "approve"})
     wait_until(lambda: state_on(bob, path) == "member", "bob a member on B", timeout=WAIT)
     after = unique_word("Agenda")

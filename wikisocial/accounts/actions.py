@@ -497,6 +497,7 @@ def forget_remote_account(account: Account) -> None:
 
 def purge_account_data(account: Account) -> None:
     """Remove what a deleted account held; idempotent."""
+    from wikisocial.communities.actions import account_gone
     from wikisocial.posts.actions import delete_everything_by
     from wikisocial.social.actions import end_all_relations
 
@@ -522,5 +523,6 @@ def purge_account_data(account: Account) -> None:
         account.affiliations.all().delete()
         delete_everything_by(account)
         end_all_relations(account)
+        account_gone(account)  # its groups: memberships, requests, a new owner if need be
         AccountDeletion.objects.filter(account=account).update(purged_at=timezone.now())
     _delete_files(files)

@@ -17,14 +17,14 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wikisocial.accounts.actions import username_taken
 from wikisocial.accounts.models import Account, ActorType
 from wikisocial.accounts.validators import validate_username
-from wikisocial.communities import access
+from wikisocial.communities import access, forum
 from wikisocial.communities import activitypub as federate
 from wikisocial.communities.models import (
     Group,
@@ -38,6 +38,7 @@ from wikisocial.communities.models import (
     LogAction,
     Membership,
     Role,
+    Watch,
 )
 from wikisocial.core.markup import clean_text, render_markdown
 from wikisocial.core.ratelimit import Limit, over_limit
@@ -265,10 +266,21 @@ def update_group(actor: Account, group: Group, draft: GroupDraft) -> Group:
         group.account = account
         Group.objects.filter(pk=group.pk).update(**_settings(draft, clean))
         group.refresh_from_db()
+        forum.sync_visibility(group)
+        _drop_stale_invitations(group)
         log(group, actor, LogAction.EDIT)
         federate.group_updated(group)
     transaction.on_commit(lambda: _delete_files(old_files))
     return group
+
+
+def _drop_stale_invitations(group: Group) -> None:
+    """After a change of kind: invitations from people who may no longer invite (a plain
+    member's, once the group is not public) go, so they neither show a hidden group nor let
+    anyone in without a moderator."""
+    invitations = Invitation.objects.filter(group=group).select_related("invited_by")
+    stale = [i.pk for i in invitations if not access.can_invite(i.invited_by, group)]
+    Invitation.objects.filter(pk__in=stale).delete()
 
 
 def _delete_files(files: list) -> None:
@@ -415,6 +427,47 @@ def recount_members(group: Group) -> int:
     return count
 
 
+def account_gone(account: Account) -> None:
+    """A deleted account (ours, or one its server deleted) leaves every group it was in, and
+    its requests, invitations and watches go, so member counts and deliveries are right. A
+    group it was the last owner of is handed to the group's longest-standing moderator, else
+    its longest-standing member (logged): a group is never left without an owner while it has
+    members."""
+    memberships = Membership.objects.filter(account=account).select_related("group__account")
+    for membership in memberships:
+        group = membership.group
+        with transaction.atomic():
+            _lock(group)
+            _drop_member(group, membership)
+            if membership.role == Role.OWNER:
+                _hand_over(group, _("The last owner's account was deleted."))
+    JoinRequest.objects.filter(account=account).delete()
+    Invitation.objects.filter(account=account).delete()
+    Watch.objects.filter(account=account).delete()
+
+
+def _hand_over(group: Group, reason: str) -> None:
+    """Give an ownerless group an owner: its longest-standing moderator, else member, on
+    this server (or anywhere, for a group without local members). ``reason`` goes to the
+    log."""
+    if Membership.objects.filter(group=group, role=Role.OWNER).exists():
+        return
+    rank = Case(
+        When(role=Role.MODERATOR, then=Value(0)),
+        When(account__domain="", then=Value(1)),
+        default=Value(2),
+    )
+    candidates = Membership.objects.filter(group=group, account__deleted_at__isnull=True)
+    heir = candidates.order_by(rank, "created_at", "pk").select_related("account").first()
+    if heir is None:
+        return
+    Membership.objects.filter(pk=heir.pk).update(role=Role.OWNER)
+    log(group, None, LogAction.ROLE, account=heir.account, detail=Role.OWNER, reason=reason)
+    if heir.role == Role.MEMBER:
+        federate.moderators_changed(group.account, group, heir.account, added=True)
+    logger.info("group %s handed over to %s", group.handle, heir.account.handle)
+
+
 def _drop_member(group: Group, membership: Membership) -> None:
     deleted, _kinds = Membership.objects.filter(pk=membership.pk).delete()
     if deleted:
@@ -427,9 +480,10 @@ def _drop_member(group: Group, membership: Membership) -> None:
 def approve(moderator: Account, request: JoinRequest) -> Membership:
     group = request.group
     _require_moderator(moderator, group)
-    if access.is_banned(request.account, group):
-        raise ValidationError(_("This person is banned from the group."), code="banned")
     with transaction.atomic():
+        _lock(group)  # a ban being written at the same moment is seen here (ban locks too)
+        if access.is_banned(request.account, group):
+            raise ValidationError(_("This person is banned from the group."), code="banned")
         membership = _add_member(group, request.account, uri=request.uri)
         log(group, moderator, LogAction.APPROVE, account=request.account)
         notify(request.account, Kind.JOIN_APPROVED, moderator, group=group)
@@ -501,6 +555,8 @@ def remove_member(moderator: Account, group: Group, account: Account, reason: st
             raise PermissionDenied(_("Only an owner may remove a moderator or an owner."))
         _drop_member(group, membership)
         log(group, moderator, LogAction.REMOVE, account=account, reason=reason)
+        if membership.role == Role.OWNER:
+            _hand_over(group, _("The last owner was removed from the group."))
         notify(account, Kind.GROUP_REMOVED, moderator, group=group)
         federate.member_removed(moderator, group, account)
 
@@ -547,6 +603,9 @@ def ban(
         membership = access.membership_of(account, group)
         if membership is not None:
             _drop_member(group, membership)
+            if membership.role == Role.OWNER:
+                _hand_over(group, _("The last owner was banned from the group."))
+            notify(account, Kind.GROUP_REMOVED, moderator, group=group)
         JoinRequest.objects.filter(group=group, account=account).delete()
         Invitation.objects.filter(group=group, account=account).delete()
         group_ban, _created = GroupBan.objects.update_or_create(

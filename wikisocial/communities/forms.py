@@ -63,6 +63,10 @@ class GroupForm(forms.Form):
         choices=GroupKind.choices,
         initial=GroupKind.PUBLIC,
         widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "Restricted and private groups show their About page to everyone; hidden ones "
+            "appear nowhere but to their members. Moderators can change this later."
+        ),
     )
     category = forms.ChoiceField(
         label=gettext_lazy("Category"), choices=GroupCategory.choices, initial=GroupCategory.OTHER
@@ -88,7 +92,9 @@ class GroupForm(forms.Form):
         help_text=gettext_lazy("Only moderators see who the members are; others see how many."),
     )
     posting_restricted_to_mods = forms.BooleanField(
-        label=gettext_lazy("Only moderators start topics"), required=False
+        label=gettext_lazy("Only moderators start topics"),
+        required=False,
+        help_text=gettext_lazy("Members still reply to them. Useful for announcements."),
     )
     avatar = forms.FileField(label=gettext_lazy("Avatar"), required=False)
     remove_avatar = forms.BooleanField(label=gettext_lazy("Remove the avatar"), required=False)

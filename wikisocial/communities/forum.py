@@ -33,6 +33,7 @@ from wikisocial.communities import activitypub as group_federation
 from wikisocial.communities.models import (
     ForumCategory,
     Group,
+    GroupKind,
     LogAction,
     Reaction,
     ReactionKind,
@@ -74,6 +75,14 @@ def visibility_in(group: Group) -> str:
     return Visibility.PUBLIC if group.is_open else Visibility.FOLLOWERS
 
 
+def sync_visibility(group: Group) -> int:
+    """After a group's kind changed: its posts' visibility field follows (``visibility_in``),
+    so that Mastodon apps and boosts treat posts written while it was open as its members'
+    once it is closed (and as public when it opens again). Returns how many changed."""
+    wanted = visibility_in(group)
+    return Post.objects.filter(group=group).exclude(visibility=wanted).update(visibility=wanted)
+
+
 def topic_of(post: Post) -> Topic | None:
     """The topic a group post belongs to (its own, or its thread's)."""
     root_id = post.thread_root_id or post.pk
@@ -100,6 +109,36 @@ def check_group_post(author: Account, group: Group, parent: Post | None) -> None
     access.check_can_post(author, group, topic)
     if topic is not None:
         check_slow_mode(author, topic)
+
+
+# Audiences a post in a group would be widened from (refused, never widened): a direct
+# message or a local-only post in any group (its members may be anywhere), and a
+# followers-only one in an open group (anyone reads it). A closed group's own visibility is
+# followers-only, which apps answering its posts send.
+NEVER_IN_GROUPS = (Visibility.DIRECT, Visibility.LOCAL)
+NOT_IN_OPEN_GROUPS = (*NEVER_IN_GROUPS, Visibility.FOLLOWERS)
+
+
+def check_group_visibility(group: Group, visibility: str) -> None:
+    """Raise ValidationError when a post asks for a smaller audience than ``group`` gives it
+    (a direct reply from an app to a group post): publishing it to the whole group would
+    betray the choice."""
+    if group.is_open and visibility in NOT_IN_OPEN_GROUPS:
+        message = _("Posts in this group are public: anyone may read them.")
+    elif visibility in NEVER_IN_GROUPS:
+        message = _("Posts in this group are read by all its members.")
+    else:
+        return
+    wider = _("Choose a wider audience to post here.")
+    raise ValidationError(f"{message} {wider}", code="visibility")
+
+
+def check_group_edit(author: Account, post: Post) -> None:
+    """Raise ValidationError if ``author`` may no longer edit ``post`` because its group
+    banned them: an edit is announced to the members as a post is, so a ban holds for edits
+    too, from every door (web, client API, inbox)."""
+    if post.group_id is not None and access.is_banned(author, post.group):
+        raise ValidationError(_("You are banned from this group."), code="banned")
 
 
 def slow_mode_active(topic: Topic, now: datetime | None = None) -> bool:
@@ -556,7 +595,10 @@ def move_topic(moderator: Account, topic: Topic, target: Group) -> Topic:
         raise ValidationError({"group": _("Topics move only between groups on this server.")})
     tag_names = list(topic.tags.values_list("name", flat=True))
     with transaction.atomic():
-        _thread_posts(topic).update(group=target, visibility=visibility_in(target))
+        # Only the posts in the group: a reply threaded here from outside it (a followers-only
+        # one from another server) stays as private as it was.
+        in_group = _thread_posts(topic).filter(group=source)
+        in_group.update(group=target, visibility=visibility_in(target))
         Topic.objects.filter(pk=topic.pk).update(group=target, category=None)
         topic.group, topic.category = target, None
         topic.tags.set(_tags(target, tag_names))
@@ -569,9 +611,13 @@ def move_topic(moderator: Account, topic: Topic, target: Group) -> Topic:
 
 
 def _moved_log(moderator: Account, topic: Topic, source: Group, target: Group) -> None:
+    """Both groups' logs. Each names the other group, unless that one is hidden: the log is
+    read by whoever reads the group, and a hidden group is named nowhere else."""
     post = topic.post
-    _write_log(source, moderator, LogAction.MOVE_OUT, post=post, detail=f"{topic.title} → {target}")
-    _write_log(target, moderator, LogAction.MOVE_IN, post=post, detail=f"{topic.title} ← {source}")
+    to = topic.title if target.kind == GroupKind.HIDDEN else f"{topic.title} → {target}"
+    origin = topic.title if source.kind == GroupKind.HIDDEN else f"{topic.title} ← {source}"
+    _write_log(source, moderator, LogAction.MOVE_OUT, post=post, detail=to)
+    _write_log(target, moderator, LogAction.MOVE_IN, post=post, detail=origin)
 
 
 def _subtree(topic: Topic, reply: Post) -> list[int]:

@@ -131,8 +131,45 @@ class SlowModeForm(forms.Form):
     )
 
 
+# What each level does differs between a group (its new topics) and a topic (its replies), so
+# each gets its own words; the levels themselves are the same.
+GROUP_WATCH_LABELS = {
+    WatchLevel.WATCHING: gettext_lazy("Watching: notify me of every new topic"),
+    WatchLevel.TRACKING: gettext_lazy("Tracking: like normal, for this group"),
+    WatchLevel.NORMAL: gettext_lazy("Normal: only mentions of me and replies to me"),
+    WatchLevel.MUTED: gettext_lazy("Muted: no notifications of new topics"),
+}
+TOPIC_WATCH_LABELS = {
+    WatchLevel.WATCHING: gettext_lazy("Watching: notify me of every reply"),
+    WatchLevel.TRACKING: gettext_lazy(
+        "Tracking: count the new replies, notify me of replies to me"
+    ),
+    WatchLevel.NORMAL: gettext_lazy("Normal: only mentions of me and replies to me"),
+    WatchLevel.MUTED: gettext_lazy("Muted: never notify me, hide the topic from the list"),
+}
+
+
 class WatchForm(forms.Form):
+    """How closely to follow a group or a topic. Shown for a group, "tracking" (which adds
+    nothing there) is offered only to someone who already chose it."""
+
     level = forms.ChoiceField(label=gettext_lazy("Notifications"), choices=WatchLevel.choices)
+
+    def __init__(self, *args, target: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if target:
+            current = self.initial.get("level")
+            self.fields["level"].choices = [
+                (value, label_of(value, target))
+                for value in WatchLevel.values
+                if target == "topic" or value != WatchLevel.TRACKING or value == current
+            ]
+
+
+def label_of(level: str, target: str) -> str:
+    """What ``level`` means for a ``target`` ("group" or "topic")."""
+    labels = GROUP_WATCH_LABELS if target == "group" else TOPIC_WATCH_LABELS
+    return str(labels[WatchLevel(level)])
 
 
 class MoveForm(forms.Form):

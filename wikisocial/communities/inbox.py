@@ -115,6 +115,7 @@ def _close(group: Group) -> None:
     if Group.objects.filter(pk=group.pk, kind__in=OPEN_KINDS).update(kind=GroupKind.PRIVATE):
         logger.info("remote group %s sends non-public posts: private here", group.handle)
     group.kind = GroupKind.PRIVATE
+    forum.sync_visibility(group)
 
 
 # --- the group a post is in ------------------------------------------------------------------
@@ -144,11 +145,16 @@ def group_of_document(
     document: dict, parent: Post | None, hint: Group | None, *, public: bool
 ) -> Group | None:
     """The group a remote post is in: its parent's, the group announcing it (``hint``), or a
-    group it is addressed to. A post that is not public stays out of our open groups (it
-    would be shown to everyone there) and makes a remote group private here."""
+    group it is addressed to. A reply to a post outside groups stays outside (as
+    ``posts.actions.create_post`` keeps replies in their parent's group): addressing a group
+    does not take it in, nor would a closed group's reply show in an open thread's counts. A
+    post that is not public stays out of our open groups (it would be shown to everyone
+    there) and makes a remote group private here."""
     group = parent.group if parent is not None and parent.group_id else None
     if group is not None and hint is not None and hint.pk != group.pk:
         raise ObjectError("the post answers a post in another group")
+    if parent is not None and group is None:
+        return None
     group = group or hint or _addressed_group(document)
     if group is None or public:
         return group

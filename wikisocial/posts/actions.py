@@ -272,6 +272,8 @@ def check(author: Account, draft: Draft, *, editing: Post | None = None):
     if editing is None:
         _check_audience(author, draft, errors)
         _check_group(author, draft, errors)
+    elif editing.group_id is not None:
+        _check_group_edit(author, editing, errors)
     rendered, mentioned = render(text)
     if len(mentioned) > LIMITS["mentions"]:
         errors["text"] = _("Mention at most %(n)d people in one post.") % {"n": LIMITS["mentions"]}
@@ -305,14 +307,28 @@ def group_of(draft: Draft) -> Group | None:
 
 def _check_group(author: Account, draft: Draft, errors: dict) -> None:
     """Posting in a group, through any door (a reply from a Mastodon app too): the group's
-    rules (members, bans, locked and closed topics, slow mode)."""
-    from wikisocial.communities.forum import check_group_post
+    rules (members, bans, locked and closed topics, slow mode) and its audience."""
+    from wikisocial.communities.forum import check_group_post, check_group_visibility
 
     group = group_of(draft)
     if group is None:
         return
     try:
         check_group_post(author, group, draft.in_reply_to)
+    except ValidationError as error:
+        errors["group"] = error.messages[0]
+    try:
+        check_group_visibility(group, draft.visibility)
+    except ValidationError as error:
+        errors["visibility"] = error.messages[0]
+
+
+def _check_group_edit(author: Account, post: Post, errors: dict) -> None:
+    """Editing a post in a group: not once the group banned its author."""
+    from wikisocial.communities.forum import check_group_edit
+
+    try:
+        check_group_edit(author, post)
     except ValidationError as error:
         errors["group"] = error.messages[0]
 
@@ -618,6 +634,10 @@ def boost(
         raise PermissionDenied
     if not original.can_be_boosted:
         raise ValidationError(_("Only public posts can be boosted."))
+    if original.group_id is not None:
+        from wikisocial.communities.forum import check_can_react
+
+        check_can_react(account, original)  # not from someone the group banned
     if visibility not in (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.FOLLOWERS):
         visibility = Visibility.PUBLIC
     if original.visibility == Visibility.LOCAL:
@@ -753,6 +773,10 @@ def vote(account: Account, poll: Poll, choices: list[int]) -> Poll:
     """Vote in a poll: ``choices`` are option positions (one unless the poll allows several)."""
     if not Post.objects.visible_to(account).filter(pk=poll.post_id).exists():
         raise PermissionDenied
+    if poll.post.group_id is not None:
+        from wikisocial.communities.forum import check_can_react
+
+        check_can_react(account, poll.post)  # not from someone the group banned
     if poll.expires_at <= timezone.now():
         raise ValidationError(_("This poll has ended."))
     if poll.post.author_id == account.pk:

@@ -222,6 +222,10 @@ def receive_edit(post: Post, author: Account, incoming: Incoming) -> Post:
     boosted or answered are told. A poll's new counts are not an edit of the text."""
     if post.author_id != author.pk or post.local or post.deleted_at is not None:
         raise PermissionDenied
+    if post.group_id is not None:
+        from wikisocial.communities.forum import check_group_edit
+
+        check_group_edit(author, post)  # a group's ban holds for edits (ValidationError)
     changed = (
         post.content_html != incoming.html
         or post.spoiler_text != incoming.spoiler_text[:500]
@@ -262,6 +266,10 @@ def receive_vote(account: Account, post: Post, choice: str) -> bool:
         return False
     if not Post.objects.visible_to(account).filter(pk=post.pk).exists():
         raise PermissionDenied
+    if post.group_id is not None:
+        from wikisocial.communities.forum import check_can_react
+
+        check_can_react(account, post)  # not from someone the group banned
     option = poll.options.filter(title=choice).first()
     if option is None:
         return False

@@ -117,13 +117,11 @@ def _check_rate(editor: Account) -> None:
 
 
 def _page_for_update(group: Group | None, key: str) -> Page | None:
-    return (
-        Page.objects.select_for_update(of=("self",))
-        .in_wiki(group)
-        .filter(key=key)
-        .select_related("current")
-        .first()
-    )
+    """The page, locked until the save ends. Its current revision is read afterwards, by a
+    query of its own: on PostgreSQL a lock that waited for another save returns the page as
+    that save left it, but a join in the same query would still miss the revision it just
+    wrote (the statement's snapshot is older), and the conflict would show "theirs" empty."""
+    return Page.objects.select_for_update().in_wiki(group).filter(key=key).first()
 
 
 @dataclass(frozen=True)
@@ -366,11 +364,8 @@ def open_talk(author: Account, page: Page, text: str, page_link: str) -> Topic:
     from wikisocial.posts.actions import Draft
 
     with transaction.atomic():
-        page = (
-            Page.objects.select_for_update(of=("self",))
-            .select_related("talk__post")
-            .get(pk=page.pk)
-        )
+        # The talk topic is read after the lock, by a query of its own (see _page_for_update).
+        page = Page.objects.select_for_update().get(pk=page.pk)
         existing = talk_topic(page)
         if existing is not None:
             return existing
@@ -380,7 +375,8 @@ def open_talk(author: Account, page: Page, text: str, page_link: str) -> Topic:
         title = _("Talk: %(title)s") % {"title": page.title}
         if len(title) > 200:
             title = title[:199] + "…"
-        body = f"{text}\n\n{_('Wiki page:')} {page_link}"
+        label = _("Wiki page:")  # outside the f-string, where makemessages finds it
+        body = f"{text}\n\n{label} {page_link}"
         topic = create_topic(author, page.group, title, Draft(text=body))
         page.talk = topic
         page.save(update_fields=["talk"])

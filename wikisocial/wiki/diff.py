@@ -19,6 +19,12 @@ MAX_LINES = 5_000
 MAX_WORD_DIFF_LINE = 2_000
 CONTEXT = 2
 _WORDS = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
+# SequenceMatcher is cubic on items that repeat (blank lines, "|-", the same word): a few
+# thousand of them took minutes. It only ever compares stretches this small (items on one side
+# times items on the other); longer ones are first cut at the items that occur once on each
+# side (patience diff), and what is still too long is shown as replaced whole.
+SMALL_STRETCH = 2_500
+ANCHOR_DEPTH = 4
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,118 @@ class DiffLine:
         return "".join(segment.text for segment in self.segments)
 
 
+Opcode = tuple[str, int, int, int, int]
+
+
+def opcodes(a: list[str], b: list[str]) -> list[Opcode]:
+    """``SequenceMatcher.get_opcodes`` of ``a`` and ``b``, in time that stays small whatever
+    the texts: the common start and end are taken off, long stretches are cut at the items
+    unique on both sides, and only small stretches go to ``SequenceMatcher``."""
+    raw: list[Opcode] = []
+    _compare(a, b, 0, len(a), 0, len(b), 0, raw)
+    return _joined(raw)
+
+
+def _compare(a, b, alo: int, ahi: int, blo: int, bhi: int, depth: int, out: list) -> None:
+    """Opcodes of a[alo:ahi] against b[blo:bhi]: the common ends, and what is between."""
+    head = 0
+    while alo + head < ahi and blo + head < bhi and a[alo + head] == b[blo + head]:
+        head += 1
+    tail, room = 0, min(ahi - alo, bhi - blo) - head
+    while tail < room and a[ahi - tail - 1] == b[bhi - tail - 1]:
+        tail += 1
+    if head:
+        out.append(("equal", alo, alo + head, blo, blo + head))
+    _middle(a, b, alo + head, ahi - tail, blo + head, bhi - tail, depth, out)
+    if tail:
+        out.append(("equal", ahi - tail, ahi, bhi - tail, bhi))
+
+
+def _middle(a, b, alo: int, ahi: int, blo: int, bhi: int, depth: int, out: list) -> None:
+    """A stretch without common ends: small ones by SequenceMatcher, long ones cut at the
+    items unique on both sides, and replaced whole when there are none (or after a few
+    cuts)."""
+    if alo == ahi and blo == bhi:
+        return
+    if alo == ahi or blo == bhi or (ahi - alo) * (bhi - blo) <= SMALL_STRETCH:
+        matcher = SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            out.append((tag, alo + i1, alo + i2, blo + j1, blo + j2))
+        return
+    anchors = _anchors(a, b, alo, ahi, blo, bhi) if depth < ANCHOR_DEPTH else []
+    if not anchors:
+        out.append(("replace", alo, ahi, blo, bhi))
+        return
+    i, j = alo, blo
+    for ai, bj in anchors:
+        _compare(a, b, i, ai, j, bj, depth + 1, out)
+        out.append(("equal", ai, ai + 1, bj, bj + 1))
+        i, j = ai + 1, bj + 1
+    _compare(a, b, i, ahi, j, bhi, depth + 1, out)
+
+
+def _anchors(a, b, alo: int, ahi: int, blo: int, bhi: int) -> list[tuple[int, int]]:
+    """Pairs of positions of the items found exactly once in each stretch, the longest run
+    of them in the same order on both sides (patience sorting)."""
+    once_a = _unique_positions(a, alo, ahi)
+    once_b = _unique_positions(b, blo, bhi)
+    pairs = [(once_a[item], once_b[item]) for item in once_a if item in once_b]
+    pairs.sort()
+    tails: list[int] = []  # tails[k]: index in pairs of the smallest end of a run of k + 1
+    before: list[int] = []
+    for index, (_i, j) in enumerate(pairs):
+        k = _bisect(pairs, tails, j)
+        before.append(tails[k - 1] if k else -1)
+        if k == len(tails):
+            tails.append(index)
+        else:
+            tails[k] = index
+    run: list[tuple[int, int]] = []
+    index = tails[-1] if tails else -1
+    while index >= 0:
+        run.append(pairs[index])
+        index = before[index]
+    return run[::-1]
+
+
+def _bisect(pairs: list, tails: list[int], j: int) -> int:
+    """The first run length whose smallest end is not below ``j``."""
+    low, high = 0, len(tails)
+    while low < high:
+        mid = (low + high) // 2
+        if pairs[tails[mid]][1] < j:
+            low = mid + 1
+        else:
+            high = mid
+    return low
+
+
+def _unique_positions(items: list[str], lo: int, hi: int) -> dict[str, int]:
+    """The items found once in items[lo:hi], with their position."""
+    seen: dict[str, int] = {}
+    repeated: set[str] = set()
+    for position in range(lo, hi):
+        item = items[position]
+        if item in seen:
+            repeated.add(item)
+        else:
+            seen[item] = position
+    return {item: position for item, position in seen.items() if item not in repeated}
+
+
+def _joined(raw: list[Opcode]) -> list[Opcode]:
+    """Neighbouring opcodes of the same kind as one (as SequenceMatcher gives them)."""
+    joined: list[Opcode] = []
+    for tag, i1, i2, j1, j2 in raw:
+        if i1 == i2 and j1 == j2:
+            continue
+        if joined and joined[-1][0] == tag:
+            joined[-1] = (tag, joined[-1][1], i2, joined[-1][3], j2)
+        else:
+            joined.append((tag, i1, i2, j1, j2))
+    return joined
+
+
 def _words(old: str, new: str) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
     """The two lines as segments, changed words marked."""
     if max(len(old), len(new)) > MAX_WORD_DIFF_LINE:
@@ -49,7 +167,7 @@ def _words(old: str, new: str) -> tuple[tuple[Segment, ...], tuple[Segment, ...]
     a, b = _WORDS.findall(old), _WORDS.findall(new)
     left: list[Segment] = []
     right: list[Segment] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes(a, b):
         if i2 > i1:
             left.append(Segment("".join(a[i1:i2]), tag != "equal"))
         if j2 > j1:
@@ -88,14 +206,13 @@ def _same(a: list[str], i1: int, i2: int, j1: int, first: bool, last: bool) -> l
 def diff(old: str, new: str) -> list[DiffLine]:
     """The rows showing how ``old`` became ``new`` (empty when they are the same)."""
     a, b = old.splitlines(), new.splitlines()
-    matcher = SequenceMatcher(None, a, b, autojunk=len(a) + len(b) > 2 * MAX_LINES)
-    opcodes = matcher.get_opcodes()
-    if all(tag == "equal" for tag, *_ in opcodes):
+    found = opcodes(a, b)
+    if all(tag == "equal" for tag, *_ in found):
         return []
     rows: list[DiffLine] = []
-    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+    for index, (tag, i1, i2, j1, j2) in enumerate(found):
         if tag == "equal":
-            rows += _same(a, i1, i2, j1, index == 0, index == len(opcodes) - 1)
+            rows += _same(a, i1, i2, j1, index == 0, index == len(found) - 1)
         else:
             rows += _replaced(a, b, i1, i2, j1, j2)
     return rows
@@ -103,10 +220,8 @@ def diff(old: str, new: str) -> list[DiffLine]:
 
 def _hunks(base: list[str], other: list[str]) -> list[tuple[int, int, list[str]]]:
     """What ``other`` changed in ``base``: (start, end, new lines) per change."""
-    matcher = SequenceMatcher(None, base, other, autojunk=False)
-    return [
-        (i1, i2, other[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
-    ]
+    changed = [op for op in opcodes(base, other) if op[0] != "equal"]
+    return [(i1, i2, other[j1:j2]) for _tag, i1, i2, j1, j2 in changed]
 
 
 def _conflicting(change: tuple, previous: tuple | None) -> bool:

@@ -61,11 +61,29 @@ class TalkForm(WikiForm):
     )
 
 
+# What each protection level means, said for the wiki it is in.
+GROUP_PROTECTION = {
+    Protection.NONE: _("Anyone who may post in the group"),
+    Protection.MEMBERS: _("Members of the group"),
+    Protection.MODERATORS: _("The group's moderators"),
+}
+INSTANCE_PROTECTION = {
+    Protection.NONE: _("Anyone signed in"),
+    Protection.MEMBERS: _("Accounts at least four days old"),
+    Protection.MODERATORS: _("The server's staff"),
+}
+
+
 class ProtectForm(WikiForm):
     level = forms.ChoiceField(
         label=_("Who may edit this page"), choices=Protection.choices, widget=forms.RadioSelect
     )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+    def __init__(self, *args, in_group: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        labels = GROUP_PROTECTION if in_group else INSTANCE_PROTECTION
+        self.fields["level"].choices = [(value, labels[value]) for value in Protection.values]
 
 
 class RevertForm(WikiForm):

@@ -73,6 +73,7 @@ def group_context(request: HttpRequest, group: Group, tab: str = "") -> dict:
         "can_read": access.can_read(viewer, group),
         "banned": ban is not None,
         "banned_until": ban.expires_at if ban is not None else None,
+        "ban_reason": ban.reason if ban is not None else "",
         "join_request": JoinRequest.objects.filter(group=group, account=viewer).first()
         if outsider
         else None,

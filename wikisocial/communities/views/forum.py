@@ -34,6 +34,7 @@ from wikisocial.communities.forum_forms import (
     TopicForm,
     WatchForm,
     apply_errors,
+    label_of,
 )
 from wikisocial.communities.models import (
     MODERATING_ROLES,
@@ -42,7 +43,6 @@ from wikisocial.communities.models import (
     ReactionKind,
     Topic,
     TopicTag,
-    WatchLevel,
 )
 from wikisocial.communities.views.common import (
     group_context,
@@ -58,6 +58,7 @@ from wikisocial.posts.models import Post
 from wikisocial.posts.queries import interactions
 from wikisocial.timelines.queries import with_related
 from wikisocial.web.views.common import back
+from wikisocial.wiki.models import Page
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -167,7 +168,9 @@ def _topic_list(request: HttpRequest, group: Group, **where) -> HttpResponse:
         wanted=wanted,
         sorts=_sort_links(),
         categories=list(group.categories.all()),
-        watch_form=WatchForm(initial={"level": forum.watch_level(viewer, group=group)}),
+        watch_form=WatchForm(
+            initial={"level": forum.watch_level(viewer, group=group)}, target="group"
+        ),
         refusal=_refusal(viewer, group),
     )
 
@@ -285,6 +288,7 @@ def _render_topic(request: HttpRequest, group: Group, topic: Topic, form) -> Htt
         reply_form=form,
         reply_target=_reply_target(request, topic),
         marks=interactions(viewer, everything),
+        talk_of=Page.objects.visible_to(viewer).filter(talk=topic).first(),
         viewer=viewer,
         now=timezone.now(),
         **_topic_state(viewer, topic),
@@ -313,7 +317,9 @@ def _topic_state(viewer: Account | None, topic: Topic) -> dict:
         "topic_moderator": moderator,
         "may_choose_solution": moderator or author,
         "slow_mode_form": SlowModeForm(initial={"seconds": topic.slow_mode_seconds}),
-        "watch_form": WatchForm(initial={"level": forum.watch_level(viewer, topic=topic)}),
+        "watch_form": WatchForm(
+            initial={"level": forum.watch_level(viewer, topic=topic)}, target="topic"
+        ),
         "reaction_kinds": ReactionKind,
     }
 
@@ -509,7 +515,8 @@ def watch(request: HttpRequest, handle: str) -> HttpResponse:
                 forum.set_watch(viewer, level, group=group)
         except PermissionDenied:
             raise Http404 from None
-        messages.success(request, WatchLevel(level).label)
+        label = label_of(level, "topic" if topic is not None else "group")
+        messages.success(request, _("Saved. %(level)s") % {"level": label})
     fallback = forum.topic_url(topic) if topic is not None else group.get_absolute_url()
     return back(request, fallback)
 

@@ -96,7 +96,8 @@ _FIRST_HEADING_RE = re.compile(r"<h[2-6][ >]")
 
 
 def _toc(headings: list[Heading]) -> str:
-    out = [f'<div class="toc"><p><strong>{esc(_("Contents"))}</strong></p>']
+    label = esc(_("Contents"))  # outside the f-string, where makemessages finds it
+    out = [f'<div class="toc"><p><strong>{label}</strong></p>']
     levels: list[int] = []
     for heading in headings[: LIMITS["toc"]]:
         while levels and levels[-1] > heading.level:

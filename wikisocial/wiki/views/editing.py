@@ -161,7 +161,9 @@ def protect(request: HttpRequest, wiki: Wiki, title: str, page: Page | None) -> 
     if not wiki.can_moderate:
         raise PermissionDenied
     form = ProtectForm(
-        request.POST if request.method == "POST" else None, initial={"level": page.protection}
+        request.POST if request.method == "POST" else None,
+        initial={"level": page.protection},
+        in_group=wiki.group is not None,
     )
     if form.is_valid():
         actions.protect(wiki.viewer, page, form.cleaned_data["level"], form.cleaned_data["reason"])
