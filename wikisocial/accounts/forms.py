@@ -269,7 +269,23 @@ class AcceptCodeForm(forms.Form):
     )
 
 
-class ProfileForm(forms.Form):
+class AvatarAndHeaderMixin:
+    """Forms with ``avatar`` and ``header`` uploads (profiles, groups): each becomes a
+    processed image (re-encoded, metadata stripped, size checked), or None when none was
+    sent."""
+
+    def _clean_image(self, name: str) -> ProcessedImage | None:
+        upload = self.cleaned_data.get(name)
+        return process_image(upload, name) if upload else None
+
+    def clean_avatar(self) -> ProcessedImage | None:
+        return self._clean_image("avatar")
+
+    def clean_header(self) -> ProcessedImage | None:
+        return self._clean_image("header")
+
+
+class ProfileForm(AvatarAndHeaderMixin, forms.Form):
     """Profile editing. Fields and affiliations are fixed rows of inputs, so the form works
     without JavaScript; empty rows are ignored."""
 
@@ -397,16 +413,6 @@ class ProfileForm(forms.Form):
 
     def clean_languages(self) -> list[SpokenLanguage]:
         return parse_languages(self.cleaned_data["languages"], LIMITS["languages"])
-
-    def _clean_image(self, name: str) -> ProcessedImage | None:
-        upload = self.cleaned_data.get(name)
-        return process_image(upload, name) if upload else None
-
-    def clean_avatar(self) -> ProcessedImage | None:
-        return self._clean_image("avatar")
-
-    def clean_header(self) -> ProcessedImage | None:
-        return self._clean_image("header")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

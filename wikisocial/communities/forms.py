@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wikisocial.accounts.actions import username_taken
+from wikisocial.accounts.forms import AvatarAndHeaderMixin
 from wikisocial.accounts.models import Account, ActorType
 from wikisocial.accounts.validators import validate_username
 from wikisocial.communities.actions import LIMITS, GroupDraft
 from wikisocial.communities.models import Group, GroupCategory, GroupKind, Role
-from wikisocial.core.images import ProcessedImage, process_image
 from wikisocial.core.markup import clean_text
 
 # Durations a moderator picks for a ban ("" = for good), in days.
@@ -30,7 +30,7 @@ BAN_DURATIONS = [
 ]
 
 
-class GroupForm(forms.Form):
+class GroupForm(AvatarAndHeaderMixin, forms.Form):
     """Creating a group (with its handle) and its settings page (without: a handle is
     forever, other servers know the group by it)."""
 
@@ -129,16 +129,6 @@ class GroupForm(forms.Form):
                 % {"n": LIMITS["questions"], "chars": LIMITS["question"]}
             )
         return lines
-
-    def _clean_image(self, name: str) -> ProcessedImage | None:
-        upload = self.cleaned_data.get(name)
-        return process_image(upload, name) if upload else None
-
-    def clean_avatar(self) -> ProcessedImage | None:
-        return self._clean_image("avatar")
-
-    def clean_header(self) -> ProcessedImage | None:
-        return self._clean_image("header")
 
     def draft(self) -> GroupDraft:
         data = self.cleaned_data
