@@ -101,3 +101,24 @@ def user(make_user) -> User:
 def logged_in(client, user):
     client.force_login(user)
     return client
+
+
+def pytest_sessionstart(session):
+    """What failing browser tests leave behind is from this run only (cleared once, by the
+    xdist controller or the single process)."""
+    if not hasattr(session.config, "workerinput"):
+        import shutil
+
+        from tests.browser import OUTPUT
+
+        shutil.rmtree(OUTPUT, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Point at what failing browser tests left behind (tests/browser/conftest.py)."""
+    from tests.browser import OUTPUT
+
+    if OUTPUT.exists() and any(OUTPUT.iterdir()):
+        terminalreporter.write_line(
+            f"Failing browser tests left screenshots and HTML under {OUTPUT}", red=True
+        )

@@ -6,24 +6,22 @@ The people get their tokens through the authorization-code flow (ana with PKCE, 
 in Python; tests/clients/js/flow.mjs does the rest and prints a JSON report, one entry per step,
 which the tests below read: one test per step, so a failure names what broke.
 
-`npm ci` installs the locked packages into tests/clients/js/node_modules when they are missing.
-Without node and npm the tests are skipped with a message, except in CI (CI=true), where that is
-a failure: CI must run them.
+`npm ci` installs the locked packages into tests/clients/js/node_modules when they are missing
+(tests/npm.py); without node and npm the tests are skipped, except in CI.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import io
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from PIL import Image
+
+from tests.npm import node_and_npm, npm_ci
 
 pytestmark = pytest.mark.e2e
 
@@ -44,49 +42,6 @@ STEPS = [
 ]
 
 
-def node_and_npm() -> tuple[str, str]:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node and npm:
-        return node, npm
-    message = "masto.js tests need node and npm (Debian: apt-get install nodejs npm)"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message}; CI must run them")
-    pytest.skip(message)
-
-
-def pinned_version() -> str:
-    return json.loads((JS / "package.json").read_text())["dependencies"]["masto"]
-
-
-def installed_version() -> str | None:
-    manifest = JS / "node_modules" / "masto" / "package.json"
-    with contextlib.suppress(FileNotFoundError, ValueError, KeyError):
-        return json.loads(manifest.read_text())["version"]
-    return None
-
-
-def npm_ci(npm: str) -> None:
-    """Install the locked packages once (a lock file keeps two xdist workers from running
-    npm at the same time in the same folder)."""
-    with (JS / ".npm-install.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if installed_version() == pinned_version():
-                return
-            result = subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=JS,
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-            )
-            assert result.returncode == 0, f"npm ci failed:\n{result.stdout}\n{result.stderr}"
-            assert installed_version() == pinned_version()
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 def small_png(path: Path) -> Path:
     image = Image.new("RGB", (40, 30), (200, 40, 90))
     image.paste((20, 160, 80), (0, 0, 20, 30))
@@ -98,8 +53,8 @@ def small_png(path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def report(server, people, tmp_path_factory) -> dict:
-    node, npm = node_and_npm()
-    npm_ci(npm)
+    node, _npm = node_and_npm("masto.js tests")
+    npm_ci(JS, "masto", "masto.js tests")
     ana = server.user_token(people("ana"), pkce=True)
     bob = server.user_token(people("bob"), pkce=False)
     image = small_png(tmp_path_factory.mktemp("masto") / "picture.png")

@@ -16,40 +16,24 @@ the end; without it, each uses SQLite in its data folder.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html import unescape
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from tests.cli.helpers import (
-    JSON_MARK,
-    WIKISOCIAL,
-    clean_env,
-    free_port,
-    fresh_databases,
-    kill_group,
-    run_cli,
-    unique_word,
-    wait_for_http,
-    wait_until,
-)
+from tests.cli.helpers import JSON_MARK, unique_word, wait_until
+from tests.servers import Instance, running_instances
 
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "federation across three servers"
 WAIT = 60  # seconds, at most, for anything to travel between instances
-START_TIMEOUT = 120  # seconds for an instance to migrate and answer
 
 
 # --- waiting ---------------------------------------------------------------------------------
@@ -100,100 +84,17 @@ def follower_count(html: str) -> int:
     return int(match[1])
 
 
-# --- instances -------------------------------------------------------------------------------
-
-
-@dataclass
-class Instance:
-    name: str
-    port: int
-    data: Path
-    log: Path
-    env: dict[str, str]
-    proc: subprocess.Popen | None = None
-
-    @property
-    def domain(self) -> str:
-        return f"localhost:{self.port}"
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.domain}"
-
-    def handle(self, username: str) -> str:
-        return f"@{username}@{self.domain}"
-
-    def start(self) -> None:
-        with self.log.open("w") as out:
-            self.proc = subprocess.Popen(
-                [*WIKISOCIAL, "run", "--port", str(self.port)],
-                env=self.env,
-                cwd=tempfile.gettempdir(),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def wait_ready(self) -> None:
-        assert self.proc is not None
-        wait_for_http(self.proc, self.port, "/about", timeout=START_TIMEOUT, log=self.log)
-
-    def create_account(self, username: str) -> None:
-        result = run_cli(
-            [
-                "accounts",
-                "create",
-                username,
-                "--email",
-                f"{username}@example.org",
-                "--password-stdin",
-            ],
-            self.data,
-            input=PASSWORD + "\n",
-            env=self.env,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-
-    def shell_json(self, code: str):
-        """Run ``code`` in `wikisocial shell` against this instance; it prints JSON_MARK and
-        a JSON value, which is returned."""
-        result = run_cli(["shell", "-c", code], self.data, env=self.env)
-        assert result.returncode == 0, result.stderr
-        for line in reversed(result.stdout.splitlines()):
-            if line.startswith(JSON_MARK):
-                return json.loads(line[len(JSON_MARK) :])
-        raise AssertionError(f"no {JSON_MARK} line in:\n{result.stdout}\n{result.stderr}")
-
-    def inboxes_addressed(self, post_url: str) -> list[str]:
-        """The inboxes this instance queued deliveries to for activities about ``post_url``
-        (one of its own posts): Create, Update, Delete."""
-        code = (
-            "import json\n"
-            "from wikisocial.federation.models import Delivery\n"
-            f"rows = Delivery.objects.filter(activity_id__startswith={post_url!r})\n"
-            "urls = sorted(set(rows.values_list('inbox_url', flat=True)))\n"
-            f"print({JSON_MARK!r} + json.dumps(urls))\n"
-        )
-        return self.shell_json(code)
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=20)
-        kill_group(self.proc)  # whatever `run` left behind (web server, worker)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=10)
-
-    def tail(self, lines: int = 60) -> str:
-        try:
-            text = self.log.read_text(errors="replace")
-        except FileNotFoundError:
-            return "(no log)"
-        kept = [line for line in text.splitlines() if not line.startswith("  Applying ")]
-        return "\n".join(kept[-lines:])
+def inboxes_addressed(instance: Instance, post_url: str) -> list[str]:
+    """The inboxes ``instance`` queued deliveries to for activities about ``post_url`` (one
+    of its own posts): Create, Update, Delete."""
+    code = (
+        "import json\n"
+        "from wikisocial.federation.models import Delivery\n"
+        f"rows = Delivery.objects.filter(activity_id__startswith={post_url!r})\n"
+        "urls = sorted(set(rows.values_list('inbox_url', flat=True)))\n"
+        f"print({JSON_MARK!r} + json.dumps(urls))\n"
+    )
+    return instance.shell_json(code)
 
 
 class Browser:
@@ -334,53 +235,27 @@ class _LogsOnFailure:
 @pytest.fixture(scope="module")
 def fed(request, tmp_path_factory) -> Iterator[Federation]:
     root = tmp_path_factory.mktemp("federation")
-    names = ["A", "B", "C"]
-    db_urls, drop_databases = fresh_databases("e2e", names)
-
-    def new_instance(name: str) -> Instance:
-        port = free_port()
-        data = root / name
-        extra = {"WIKISOCIAL_DOMAIN": f"localhost:{port}", "WIKISOCIAL_DEV_FEDERATION": "1"}
-        if name in db_urls:
-            extra["DATABASE_URL"] = db_urls[name]
-        env = clean_env(data, WIKISOCIAL_EMAIL_BACKEND="file", **extra)
-        return Instance(name, port, data, root / f"{name}.log", env)
-
-    instances = {name: new_instance(name) for name in names}
-    federation = Federation(instances)
-    plugin = _LogsOnFailure(federation)
-    request.config.pluginmanager.register(plugin)
-    try:
-        for instance in instances.values():
-            instance.start()
-        for name in names:
-            for attempt in range(3):
-                try:
-                    instances[name].wait_ready()
-                    break
-                except AssertionError:
-                    # Another process may take a free port before the server binds it.
-                    if attempt == 2 or "is in use" not in instances[name].tail():
-                        raise
-                    instances[name].stop()
-                    instances[name] = new_instance(name)
-                    instances[name].start()
-        accounts = [("A", "ana"), ("B", "bob"), ("C", "carol"), ("C", "dave")]
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            list(pool.map(lambda pair: instances[pair[0]].create_account(pair[1]), accounts))
-        for name, username in accounts:
-            browser = Browser(instances[name], username)
-            browser.login()
-            federation.people[username] = browser
-        yield federation
-    finally:
+    with running_instances(root, ["A", "B", "C"], "e2e") as instances:
+        federation = Federation(instances)
+        plugin = _LogsOnFailure(federation)
+        request.config.pluginmanager.register(plugin)
         try:
+            accounts = [("A", "ana"), ("B", "bob"), ("C", "carol"), ("C", "dave")]
+            with ThreadPoolExecutor(max_workers=3) as pool:
+                list(
+                    pool.map(
+                        lambda pair: instances[pair[0]].create_account(pair[1], PASSWORD),
+                        accounts,
+                    )
+                )
+            for name, username in accounts:
+                browser = Browser(instances[name], username)
+                browser.login()
+                federation.people[username] = browser
+            yield federation
+        finally:
             for browser in federation.people.values():
                 browser.client.close()
-            for instance in instances.values():
-                instance.stop()
-            drop_databases()
-        finally:
             request.config.pluginmanager.unregister(plugin)
 
 
@@ -626,7 +501,7 @@ def test_direct_post_reaches_only_the_mentioned(fed):
     assert word not in dave.page("/")
     assert word not in dave.page("/notifications")
     # B addressed carol's server only (a direct post never goes to followers' servers) ...
-    inboxes = bob.instance.inboxes_addressed(f"{bob.instance.url}{on_b}")
+    inboxes = inboxes_addressed(bob.instance, f"{bob.instance.url}{on_b}")
     assert inboxes and all(urlsplit(i).netloc == carol.instance.domain for i in inboxes), inboxes
     # ... and will not hand it to A when asked for it.
     assert word not in ana.page("/")
@@ -682,5 +557,5 @@ def test_block(fed):
     post_on_b = bob.compose(f"After the block, {word}")
     wait_until(lambda: fed.carol.home_path(word), "bob's post in carol's home feed on C")
     assert word not in ana.page("/")
-    inboxes = bob.instance.inboxes_addressed(f"{bob.instance.url}{post_on_b}")
+    inboxes = inboxes_addressed(bob.instance, f"{bob.instance.url}{post_on_b}")
     assert inboxes and all(urlsplit(i).netloc != ana.instance.domain for i in inboxes), inboxes

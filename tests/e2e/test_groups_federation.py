@@ -304,7 +304,7 @@ def test_a_private_groups_posts_reach_b_only_through_a_member(fed):
     )
     # On B, only bob reads it: not another person there, not anyone logged out.
     if "bea" not in fed.people:
-        b.create_account("bea")
+        b.create_account("bea", servers.PASSWORD)
         fed.people["bea"] = Browser(b, "bea")
         fed.people["bea"].login()
     bea = fed.people["bea"]
