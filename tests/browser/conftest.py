@@ -84,10 +84,22 @@ def site(chromium, tmp_path_factory) -> Iterator[Instance]:
 
 
 def make_accounts(instance: Instance, *usernames: str) -> None:
-    """Accounts made at once on the command line, with PASSWORD (confirmed; they accept the
-    code of conduct at their first log-in)."""
-    for username in usernames:
-        instance.create_account(username, PASSWORD)
+    """Accounts made at once in one `wikisocial shell` (confirmed, approved, password
+    PASSWORD, the current code of conduct accepted), as `wikisocial accounts create` makes
+    them."""
+    code = (
+        "import json\n"
+        "from wikisocial.accounts import actions\n"
+        "from wikisocial.instance.models import CodeOfConduct\n"
+        "code = CodeOfConduct.objects.order_by('-version').first()\n"
+        f"for name in {list(usernames)!r}:\n"
+        "    user = actions.register(username=name, email=name + '@example.org',\n"
+        f"        password={PASSWORD!r}, code_of_conduct=None, by_operator=True)\n"
+        "    if code is not None:\n"
+        "        actions.accept_code_of_conduct(user, code)\n"
+        "print('JSON:' + json.dumps(len(" + repr(list(usernames)) + ")))\n"
+    )
+    assert instance.shell_json(code) == len(usernames)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

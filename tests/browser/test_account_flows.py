@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from email import message_from_bytes
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
