@@ -127,6 +127,8 @@ def test_logged_out_visitors_log_in_first_and_come_back_to_the_consent_page(clie
     login = urlsplit(response["Location"])
     assert login.path == "/auth/login"
     assert parse_qs(login.query)["next"] == [url]
+    # The log-in page says which app asks for the account.
+    assert "Log in to let “Tooter” use your account" in client.get(response["Location"]).text
 
     response = client.post("/auth/login", {"username": "ana", "password": PASSWORD, "next": url})
     assert response.status_code == 302

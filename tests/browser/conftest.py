@@ -128,10 +128,10 @@ def _save(person: Person, folder: Path, index: int) -> None:
 
 
 @pytest.fixture
-def people(request, chromium, site) -> Iterator[Callable[..., Person]]:
+def people(request, chromium) -> Iterator[Callable[..., Person]]:
     """people(username=None, keyboard=False, javascript=True, dark=False, phone=False,
-    locale="en-US", instance=site) → a Person in a fresh browser, logged in as username
-    when one is given."""
+    locale="en-US", instance=None) → a Person in a fresh browser on ``instance`` (by default
+    ``site``), logged in as username when one is given."""
     opened: list[Person] = []
     errors: list[str] = []
 
@@ -145,7 +145,8 @@ def people(request, chromium, site) -> Iterator[Callable[..., Person]]:
         locale: str = "en-US",
         instance: Instance | None = None,
     ) -> Person:
-        server = instance or site
+        # The shared server starts only for the tests that use it.
+        server = instance or request.getfixturevalue("site")
         n = next(_addresses)
         address = f"10.{os.getpid() % 250}.{n // 250 % 250}.{n % 250 + 1}"
         context = chromium.new_context(

@@ -143,6 +143,49 @@ def test_alt_text_is_added_when_the_form_comes_back(logged_in, ana):
     assert 'alt="A red &lt;b&gt;square&lt;/b&gt;"' in body(response)
 
 
+def test_an_image_is_described_as_it_is_attached(logged_in, ana):
+    response = logged_in.post(
+        "/compose",
+        compose_data("Look", image=[png_upload()], image_alt="  A red square  "),
+        follow=True,
+    )
+    assert "describe your images" not in body(response)
+    [media] = newest(ana).media.all()
+    assert media.description == "A red square"
+    assert 'alt="A red square"' in body(response)
+
+
+def test_several_new_images_take_one_description_line_each(logged_in, ana):
+    logged_in.post(
+        "/compose",
+        compose_data("Two", image=[png_upload(), jpeg_upload()], image_alt="First\n\nSecond"),
+    )
+    assert [m.description for m in newest(ana).media.order_by("pk")] == ["First", "Second"]
+
+
+def test_more_description_lines_than_images_keeps_the_rest(logged_in, ana):
+    response = logged_in.post(
+        "/compose", compose_data("One", image=[png_upload(), jpeg_upload()], image_alt="A\nB\nC")
+    )
+    assert response.status_code == 400
+    page = body(response)
+    assert "3 descriptions for 2 images" in page
+    first, second = media_ids_in(page)
+    assert f'name="alt_{first}" rows="2">A</textarea>' in page
+    assert f'name="alt_{second}" rows="2">B</textarea>' in page
+    assert ">\nC</textarea>" in page  # what no image took stays in the box
+    assert not Post.objects.exists()
+
+
+def test_a_description_without_an_image_is_refused_and_kept(logged_in, ana):
+    response = logged_in.post("/compose", compose_data("Words", image_alt="A lost cat"))
+    assert response.status_code == 400
+    page = body(response)
+    assert "Choose the image this description is for" in page
+    assert "A lost cat</textarea>" in page
+    assert not Post.objects.exists()
+
+
 def test_an_image_can_be_removed_before_posting(logged_in, ana):
     response = logged_in.post("/compose", compose_data("", image=[png_upload(), png_upload()]))
     assert response.status_code == 302  # images alone make a post
@@ -187,7 +230,8 @@ def test_a_poll_from_the_form_and_voting_on_it(logged_in, ana, bea, as_):
     assert response.status_code == 302
     page = body(client.get(url(post)))
     assert 'class="poll-results"' in page and 'name="choice"' not in page
-    assert "<strong>100%</strong> Tea" in page and "<strong>0%</strong> Coffee" in page
+    assert "<strong>100%</strong> <bdi>Tea</bdi>" in page
+    assert "<strong>0%</strong> <bdi>Coffee</bdi>" in page
     assert "1 person voted" in page
 
     response = client.post(url(post, "/vote"), {"choice": "1"}, follow=True)

@@ -388,6 +388,12 @@ def _check_preferences(changes: ProfileChanges) -> None:
         raise ValidationError(errors)
 
 
+def set_display_preferences(account: Account, *, show_counts: bool) -> None:
+    """Save how the web pages look to this person. Nothing is federated: no one else sees it."""
+    Account.objects.filter(pk=account.pk).update(show_counts=show_counts)
+    account.show_counts = show_counts
+
+
 def update_profile(account: Account, changes: ProfileChanges) -> Account:
     """Save a profile edit. Refused (ValidationError) when the account was deleted meanwhile,
     or when a posting default is not one a post may have."""

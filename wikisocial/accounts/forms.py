@@ -269,6 +269,20 @@ class AcceptCodeForm(forms.Form):
     )
 
 
+class DisplayForm(forms.Form):
+    """How the web pages look to this person (Settings → Display)."""
+
+    show_counts = forms.BooleanField(
+        label=gettext_lazy("Show counts"),
+        required=False,
+        help_text=gettext_lazy(
+            "How many likes, boosts and replies posts have, how many followers people have and "
+            "how many members groups have. Turn this off if the numbers distract you: they are "
+            "hidden from you only, on these pages; apps may still show them."
+        ),
+    )
+
+
 class AvatarAndHeaderMixin:
     """Forms with ``avatar`` and ``header`` uploads (profiles, groups): each becomes a
     processed image (re-encoded, metadata stripped, size checked), or None when none was

@@ -223,6 +223,16 @@ class Account(models.Model):
     default_language = models.CharField(
         _("default language of new posts"), max_length=16, blank=True
     )
+    # A reading preference of the web pages only (the client API always gives the numbers):
+    # off hides counts of likes, boosts, replies, followers and members from this person.
+    show_counts = models.BooleanField(
+        _("show counts"),
+        default=True,
+        help_text=_(
+            "How many likes, boosts and replies a post has, how many followers a person has "
+            "and how many members a group has."
+        ),
+    )
     # Counters kept by the social-graph and posting actions.
     followers_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)

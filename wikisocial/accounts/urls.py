@@ -34,6 +34,7 @@ urlpatterns = [
     path("settings/", RedirectView.as_view(pattern_name="accounts:edit-profile"), name="settings"),
     path("settings/profile", views.edit_profile, name="edit-profile"),
     path("settings/account", views.account_settings, name="account-settings"),
+    path("settings/display", views.display_settings, name="display-settings"),
     path("settings/delete", views.delete_account, name="delete-account"),
     path("settings/code-of-conduct", views.accept_code_of_conduct, name="accept-coc"),
 ]

@@ -23,6 +23,7 @@ from wikisocial.accounts import actions
 from wikisocial.accounts.forms import (
     AcceptCodeForm,
     DeleteAccountForm,
+    DisplayForm,
     EmailChangeForm,
     EmailForm,
     LoginForm,
@@ -244,6 +245,26 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         status = 400
     context = {"email_form": email_form, "password_form": password_form, "section": "account"}
     return render(request, "accounts/settings_account.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def display_settings(request: HttpRequest) -> HttpResponse:
+    account = request.user.account
+    if request.method == "POST":
+        form = DisplayForm(request.POST)
+        if form.is_valid():
+            actions.set_display_preferences(account, show_counts=form.cleaned_data["show_counts"])
+            messages.success(request, _("Your display settings have been saved."))
+            return redirect("accounts:display-settings")
+    else:
+        form = DisplayForm(initial={"show_counts": account.show_counts})
+    return render(
+        request,
+        "accounts/settings_display.html",
+        {"form": form, "section": "display"},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

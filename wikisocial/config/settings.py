@@ -113,7 +113,7 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 EMAIL_CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 3
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("es", "Español")]
+LANGUAGES = [("en", "English"), ("es", "Español"), ("ar", "العربية")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -52,7 +53,8 @@ class ComposeForm(forms.Form):
     )
     visibility = forms.ChoiceField(
         label=gettext_lazy("Who may see it"),
-        choices=[(v.value, f"{v.label}: {VISIBILITY_HELP[v]}") for v in Visibility],
+        # Lazy: built once at import, shown in each request's language.
+        choices=[(v.value, format_lazy("{}: {}", v.label, VISIBILITY_HELP[v])) for v in Visibility],
         initial=Visibility.PUBLIC,
     )
     language = forms.CharField(
@@ -60,6 +62,15 @@ class ComposeForm(forms.Form):
         required=False,
         max_length=16,
         help_text=gettext_lazy("A code such as en or es; leave it empty to detect it."),
+    )
+    image_alt = forms.CharField(
+        label=gettext_lazy("Description of the images you add (alt text)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy(
+            "What the image shows, for people who can't see it. "
+            "For several images, one line each, in the order you chose them."
+        ),
     )
     sensitive = forms.BooleanField(label=gettext_lazy("Mark images as sensitive"), required=False)
     poll_options = forms.CharField(
@@ -100,16 +111,28 @@ class ComposeForm(forms.Form):
         given = [as_id(v) for v in data.getlist("media_id")] if data else []
         kept = [pk for pk in given if pk is not None and pk not in removed]
         media = list(MediaAttachment.objects.filter(pk__in=kept, account=self.author))
-        for upload in files[: max(0, LIMITS["media"] - len(media))]:
+        new_alts = self._new_image_alts(len(files))
+        for index, upload in enumerate(files[: max(0, LIMITS["media"] - len(media))]):
             try:
-                media.append(actions.upload_media(self.author, upload))
+                item = actions.upload_media(self.author, upload)
             except ValidationError as exc:
                 self.add_error(None, exc)
+            else:
+                media.append(item)
+                self.typed_alts[item.pk] = new_alts[index] if index < len(new_alts) else ""
         if len(files) + len(kept) > LIMITS["media"]:
             self.add_error(None, _("Attach at most %(n)d images.") % {"n": LIMITS["media"]})
+        if files and data and data.get("image_alt"):
+            # The stored images come back as rows with their own alt text; only what no
+            # image took (too many lines) stays in the box.
+            self.data = data.copy()
+            self.data["image_alt"] = "\n".join(new_alts[len(files) :])
         self.descriptions = {}
         for item in media:
-            alt = (data.get(f"alt_{item.pk}") or "") if data else ""
+            if item.pk in self.typed_alts:  # just uploaded: described in "image_alt"
+                alt = self.typed_alts[item.pk]
+            else:
+                alt = (data.get(f"alt_{item.pk}") or "") if data else ""
             if alt.strip() != item.description:
                 self.descriptions[item.pk] = alt
             self.typed_alts[item.pk] = alt  # shown again as typed if the form comes back
@@ -117,6 +140,28 @@ class ComposeForm(forms.Form):
         self.alt_missing = any(
             not self.descriptions.get(m.pk, m.description).strip() for m in media
         )
+
+    def _new_image_alts(self, count: int) -> list[str]:
+        """The descriptions typed for the images chosen now: the whole text for one image,
+        one line each for several."""
+        text = (self.data.get("image_alt") or "") if self.data else ""
+        if not text.strip():
+            return []
+        if count == 0:
+            self.add_error(
+                "image_alt", _("Choose the image this description is for, or leave it empty.")
+            )
+            return []
+        if count == 1:
+            return [text.strip()]
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if len(lines) > count:
+            self.add_error(
+                "image_alt",
+                _("%(lines)d descriptions for %(images)d images: write one line for each image.")
+                % {"lines": len(lines), "images": count},
+            )
+        return lines
 
     @property
     def attachment_rows(self) -> list[tuple[MediaAttachment, str]]:

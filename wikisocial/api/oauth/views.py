@@ -19,11 +19,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -86,6 +88,14 @@ def authorize(request: HttpRequest) -> HttpResponse:
     request is validated by oauthlib both times: client, exact redirect URI, response type,
     PKCE method, scopes within the app's."""
     if not request.user.is_authenticated:
+        name = (
+            Application.objects.filter(client_id=request.GET.get("client_id", "")[:200])
+            .values_list("name", flat=True)
+            .first()
+        )
+        if name:  # the log-in page says why it is asked for
+            text = _("Log in to let “%(app)s” use your account; you choose next.")
+            messages.info(request, text % {"app": name})
         return redirect_to_login(request.get_full_path())
     try:
         scopes, credentials = get_oauthlib_core().validate_authorization_request(request)

@@ -6,6 +6,7 @@ import re
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -56,6 +57,29 @@ def ago(moment) -> str:
 @register.simple_tag
 def percent(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
+
+
+# Languages written right to left (primary subtags), for text whose language is known.
+RTL_LANGUAGES = frozenset(
+    {"ar", "arc", "azb", "ckb", "dv", "fa", "he", "iw", "ji", "ks", "mzn", "nqo", "pnb", "ps"}
+    | {"sd", "syr", "ug", "ur", "yi"}
+)
+
+
+@register.filter
+def text_dir(language: str | None) -> str:
+    """The dir attribute for user text in ``language``: "rtl" for a right-to-left language
+    (an Arabic reply that starts with @ana@example.org must still read right to left, which
+    "auto" would get wrong: it goes by the first letter), otherwise "auto"."""
+    primary = (language or "").strip().lower().replace("_", "-").split("-")[0]
+    return "rtl" if primary in RTL_LANGUAGES else "auto"
+
+
+@register.filter
+def ltr(text: object) -> str:
+    """Text that always reads left to right, such as a handle (@ana@example.org), isolated so
+    that right-to-left words around it cannot carry its "@" to the other end."""
+    return format_html('<span dir="ltr">{}</span>', text)
 
 
 @register.filter

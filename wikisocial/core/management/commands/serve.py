@@ -42,7 +42,11 @@ class Command(BaseCommand):
             interface=Interfaces.WSGI,
             workers=workers,
             blocking_threads=threads,
-            backpressure=threads,
+            # Granian's backpressure caps the connections a worker accepts, idle keep-alive
+            # ones included, not the requests in progress: tied to the thread count, two idle
+            # browsers stalled everyone else. Many connections wait cheaply; the threads
+            # bound the work.
+            backpressure=max(256, threads * 64),
             log_access=False,
             respawn_failed_workers=True,
         ).serve()
