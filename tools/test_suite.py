@@ -42,7 +42,10 @@ def postgres_reachable(url: str) -> str | None:
 
 
 def pytest_cmd(extra: list[str]) -> list[str]:
-    workers = ["-n", str(min(os.cpu_count() or 1, 4))] if (os.cpu_count() or 1) > 1 else []
+    # loadgroup: the tests of a module that starts its own instances (xdist_group) stay on
+    # one worker, which starts them once.
+    cpus = os.cpu_count() or 1
+    workers = ["-n", str(min(cpus, 4)), "--dist", "loadgroup"] if cpus > 1 else []
     return [str(BIN / "pytest"), "-p", "no:cacheprovider", *workers, *extra]
 
 

@@ -23,7 +23,7 @@ from tests.browser.person import Person, unique_name
 from tests.cli.helpers import unique_word, wait_until
 from tests.servers import Instance, running_instances
 
-pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.xdist_group("browser-federation")]
 
 WAIT = 60  # seconds, at most, for anything to travel between the instances
 WIKILINK = ("Douglas Adams", "https://en.wikipedia.org/wiki/Douglas_Adams")

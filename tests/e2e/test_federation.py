@@ -30,7 +30,7 @@ import pytest
 from tests.cli.helpers import JSON_MARK, unique_word, wait_until
 from tests.servers import Instance, running_instances
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("federation")]
 
 PASSWORD = "federation across three servers"
 WAIT = 60  # seconds, at most, for anything to travel between instances
@@ -79,7 +79,7 @@ def relation_state(html: str) -> str:
 
 
 def follower_count(html: str) -> int:
-    match = re.search(r"<strong>([0-9]+)</strong>\s*followers", html)
+    match = re.search(r"<strong>([0-9]+)</strong>\s*followers?<", html)
     assert match, "no follower count on the profile page"
     return int(match[1])
 

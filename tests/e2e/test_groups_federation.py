@@ -29,7 +29,7 @@ from tests.e2e.test_federation import WAIT, Browser, Federation
 # The instances on loopback, their people logged in (a fixture of the module's own scope).
 fed = servers.fed
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("groups-federation")]
 
 PUBLIC_GROUP = "wikiproject_rivers"
 PRIVATE_GROUP = "chapter_board"

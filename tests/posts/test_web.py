@@ -19,6 +19,7 @@ from tests.posts.helpers import (
     media_ids_in,
     png_upload,
     poll_post,
+    text_upload,
     write,
 )
 from wikisocial.posts import actions
@@ -175,6 +176,20 @@ def test_more_description_lines_than_images_keeps_the_rest(logged_in, ana):
     assert f'name="alt_{second}" rows="2">B</textarea>' in page
     assert ">\nC</textarea>" in page  # what no image took stays in the box
     assert not Post.objects.exists()
+
+
+def test_the_description_of_a_refused_file_stays_in_the_box(logged_in, ana):
+    response = logged_in.post(
+        "/compose",
+        compose_data(
+            "Two", image=[text_upload(), png_upload()], image_alt="Not a picture\nA blue square"
+        ),
+    )
+    assert response.status_code == 400
+    page = body(response)
+    [kept] = media_ids_in(page)
+    assert f'name="alt_{kept}" rows="2">A blue square</textarea>' in page
+    assert ">\nNot a picture</textarea>" in page  # for when the right file is chosen again
 
 
 def test_a_description_without_an_image_is_refused_and_kept(logged_in, ana):

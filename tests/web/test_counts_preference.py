@@ -56,7 +56,7 @@ def test_counts_are_shown_by_default(client, ana, liked):
     assert len(COUNT.findall(actions)) == 3
     assert '<span class="count">1</span>' in actions
     profile = client.get("/@ana").text
-    assert "<strong>1</strong> followers" in profile and "<strong>1</strong> posts" in profile
+    assert "<strong>1</strong> follower<" in profile and "<strong>1</strong> post<" in profile
 
 
 def test_the_display_settings_page_saves_the_choice(client, ana):
@@ -118,7 +118,7 @@ def test_others_and_visitors_still_see_the_counts(client, ana, bea, liked):
     client.logout()
     page = client.get(liked.get_absolute_url()).text
     assert "1 like" in page and "1 boost" in page
-    assert "<strong>1</strong> followers" in client.get("/@ana").text
+    assert "<strong>1</strong> follower<" in client.get("/@ana").text
 
 
 def test_hidden_counts_leave_groups_without_member_and_reaction_numbers(client, ana, bea):
@@ -149,3 +149,22 @@ def test_the_client_api_keeps_the_numbers(client, ana, bea, liked):
     assert status["replies_count"] == 1
     account = client.get(f"/api/v1/accounts/{ana.account.pk}", **auth).json()
     assert account["followers_count"] == 1
+
+
+def test_private_lists_do_not_give_the_numbers_away(client, ana, bea):
+    """Where a list is private its page gives only a number: hidden counts hide that too."""
+    Account.objects.filter(pk=bea.account.pk).update(hide_network=True)
+    social.follow(ana.account, bea.account)
+    group = create_group(
+        bea.account, "quiet", GroupDraft(name="Quiet ones", members_hidden=True), by_operator=True
+    )
+    join(ana.account, group)
+    client.force_login(ana)
+    assert "1 follower. The list is private." in client.get("/@bea/followers").text
+    assert "This group has 2 members." in client.get("/g/quiet/members").text
+
+    hide_counts(ana)
+    page = client.get("/@bea/followers").text
+    assert "The list is private." in page and "1 follower" not in page
+    page = client.get("/g/quiet/members").text
+    assert "Only moderators see this list." in page and "2 members" not in page

@@ -55,6 +55,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it compresses what every other middleware wrote (pages, JSON, and the CSS and
+    # scripts WhiteNoise serves); Django pads each compressed body with random bytes against
+    # BREACH, on top of the masked CSRF tokens.
+    "wikisocial.core.middleware.TextGZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "wikisocial.core.middleware.RequestSizeLimitMiddleware",

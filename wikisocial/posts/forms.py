@@ -112,6 +112,7 @@ class ComposeForm(forms.Form):
         kept = [pk for pk in given if pk is not None and pk not in removed]
         media = list(MediaAttachment.objects.filter(pk__in=kept, account=self.author))
         new_alts = self._new_image_alts(len(files))
+        taken: set[int] = set()  # the lines of new_alts that went to a stored image
         for index, upload in enumerate(files[: max(0, LIMITS["media"] - len(media))]):
             try:
                 item = actions.upload_media(self.author, upload)
@@ -119,14 +120,17 @@ class ComposeForm(forms.Form):
                 self.add_error(None, exc)
             else:
                 media.append(item)
+                taken.add(index)
                 self.typed_alts[item.pk] = new_alts[index] if index < len(new_alts) else ""
         if len(files) + len(kept) > LIMITS["media"]:
             self.add_error(None, _("Attach at most %(n)d images.") % {"n": LIMITS["media"]})
         if files and data and data.get("image_alt"):
-            # The stored images come back as rows with their own alt text; only what no
-            # image took (too many lines) stays in the box.
+            # The stored images come back as rows with their own alt text; what no stored
+            # image took (a file refused or over the limit, a line too many) stays in the box.
             self.data = data.copy()
-            self.data["image_alt"] = "\n".join(new_alts[len(files) :])
+            self.data["image_alt"] = "\n".join(
+                alt for index, alt in enumerate(new_alts) if index not in taken
+            )
         self.descriptions = {}
         for item in media:
             if item.pk in self.typed_alts:  # just uploaded: described in "image_alt"
