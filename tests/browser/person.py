@@ -38,6 +38,10 @@ class Person:
         self.base_url = base_url
         self.keyboard = keyboard
         self.username: str | None = None
+        # Listening turns on the interception of file choosers; Playwright does that without
+        # waiting for the browser, so it is done here, long before a key opens one (turned on
+        # only inside upload(), a quick Space could still open the native dialog unseen).
+        page.on("filechooser", lambda chooser: None)
 
     def __repr__(self) -> str:
         return f"<{self.username or 'visitor'}{' by keyboard' if self.keyboard else ''}>"
