@@ -9,8 +9,10 @@ way: that it is in the tab order at all, and that the focus on it is visible.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
@@ -25,6 +27,17 @@ _FOCUS_VISIBLE = """el => {
   const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
   return outline || style.boxShadow !== 'none';
 }"""
+
+
+@contextlib.contextmanager
+def step(name: str, tell: Callable[[], str] | None = None) -> Iterator[None]:
+    """A named step of a longer flow: a failure says which step broke (and, with ``tell``,
+    whatever else helps, such as the servers' last log lines)."""
+    try:
+        yield
+    except Exception as exc:
+        extra = f"\n\n{tell()}" if tell else ""
+        raise AssertionError(f"step '{name}' failed: {type(exc).__name__}: {exc}{extra}") from exc
 
 
 def unique_name(label: str) -> str:

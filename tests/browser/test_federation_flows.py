@@ -10,7 +10,6 @@ happened in and adds the last lines of both servers' logs.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +18,7 @@ import pytest
 from playwright.sync_api import Locator, expect
 
 from tests.browser.conftest import make_accounts
-from tests.browser.person import Person, unique_name
+from tests.browser.person import Person, step, unique_name
 from tests.cli.helpers import unique_word, wait_until
 from tests.servers import Instance, running_instances
 
@@ -36,16 +35,11 @@ def instances(chromium, tmp_path_factory) -> Iterator[dict[str, Instance]]:
         yield found
 
 
-@contextlib.contextmanager
-def step(what: str, instances: dict[str, Instance]) -> Iterator[None]:
-    """Name the step of the flow a failure happened in, with the servers' last log lines."""
-    try:
-        yield
-    except Exception as exc:
-        logs = "\n\n".join(
-            f"=== instance {i.name} ({i.domain}) ===\n{i.tail(40)}" for i in instances.values()
-        )
-        raise AssertionError(f"step failed: {what}\n{type(exc).__name__}: {exc}\n\n{logs}") from exc
+def server_logs(instances: dict[str, Instance]) -> Callable[[], str]:
+    """The last lines of each server's log, for a failing step."""
+    return lambda: "\n\n".join(
+        f"=== instance {i.name} ({i.domain}) ===\n{i.tail(40)}" for i in instances.values()
+    )
 
 
 def reload_until(person: Person, path: str, found: Callable[[], Locator], what: str) -> Locator:
@@ -72,7 +66,7 @@ def test_follow_post_like_and_reply_across_servers(people, instances, keyboard):
     bob = people(bob_name, keyboard=keyboard, instance=server_b)
     a_page, b_page = ana.page, bob.page
 
-    with step(f"ana on A finds {bob_handle} with the search box", instances):
+    with step(f"ana on A finds {bob_handle} with the search box", server_logs(instances)):
         ana.go("/")
         header = a_page.get_by_role("banner")
         ana.fill(header.get_by_role("searchbox", name="Search people"), bob_handle)
@@ -82,7 +76,7 @@ def test_follow_post_like_and_reply_across_servers(people, instances, keyboard):
         expect(a_page.get_by_role("heading", level=1)).to_have_text(bob_name)
         expect(a_page.get_by_role("main")).to_contain_text(f"This account is on {server_b.domain}")
 
-    with step("ana follows bob and B accepts", instances):
+    with step("ana follows bob and B accepts", server_logs(instances)):
         ana.submit(a_page.get_by_role("button", name="Follow", exact=True))
         reload_until(
             ana,
@@ -92,7 +86,7 @@ def test_follow_post_like_and_reply_across_servers(people, instances, keyboard):
         )
 
     word = unique_word("wiki")
-    with step("bob on B posts with a wikilink", instances):
+    with step("bob on B posts with a wikilink", server_logs(instances)):
         bob.go("/")
         bob.fill(
             b_page.get_by_label("What would you like to say?"),
@@ -102,7 +96,7 @@ def test_follow_post_like_and_reply_across_servers(people, instances, keyboard):
         mine = b_page.get_by_role("article").filter(has_text=word).first
         expect(mine.get_by_role("link", name=WIKILINK[0])).to_have_attribute("href", WIKILINK[1])
 
-    with step("bob's post reaches ana's home on A, its wikilink a link", instances):
+    with step("bob's post reaches ana's home on A, its wikilink a link", server_logs(instances)):
         post = reload_until(
             ana,
             "/",
@@ -112,14 +106,14 @@ def test_follow_post_like_and_reply_across_servers(people, instances, keyboard):
         expect(post.get_by_role("link", name=WIKILINK[0])).to_have_attribute("href", WIKILINK[1])
         expect(post).to_contain_text(bob_handle)
 
-    with step("ana likes bob's post", instances):
+    with step("ana likes bob's post", server_logs(instances)):
         ana.click(post.get_by_role("button", name="Like", exact=True))
         liked = post.get_by_role("button", name=re.compile("Unlike"))
         expect(liked).to_have_attribute("aria-pressed", "true")
         expect(liked).to_contain_text("1")
 
     reply_word = unique_word("reply")
-    with step("ana replies to bob's post", instances):
+    with step("ana replies to bob's post", server_logs(instances)):
         ana.submit(post.get_by_role("link", name="Reply"))
         reply_box = a_page.get_by_role("region", name="Reply").get_by_label(
             "What would you like to say?"
@@ -133,7 +127,7 @@ def test_follow_post_like_and_reply_across_servers(people, instances, keyboard):
         expect(thread.first).to_contain_text(word)
         expect(thread.filter(has_text=reply_word)).to_contain_text(f"Replying to {bob_handle}")
 
-    with step("bob on B reads the like and the reply in his notifications", instances):
+    with step("bob on B reads the like and the reply in his notifications", server_logs(instances)):
         liked_note = reload_until(
             bob,
             "/notifications",
@@ -153,7 +147,7 @@ def test_follow_post_like_and_reply_across_servers(people, instances, keyboard):
         expect(reply_note).to_contain_text(re.compile("replied to you|mentioned you"))
         expect(reply_note.get_by_role("link", name=ana_name).first).to_be_visible()
 
-    with step("bob opens the reply from the notification", instances):
+    with step("bob opens the reply from the notification", server_logs(instances)):
         bob.submit(reply_note.get_by_role("link", name=re.compile(reply_word)))
         expect(b_page.get_by_role("main")).to_contain_text(reply_word)
         expect(b_page.get_by_role("main")).to_contain_text(ana_handle)

@@ -5,29 +5,17 @@ someone else, open a topic and reply to it, write a wiki page, edit it and read 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, expect
 
 from tests.browser.conftest import make_accounts
-from tests.browser.person import Person, unique_name
+from tests.browser.person import Person, step, unique_name
 from tests.servers import Instance
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 BY = pytest.mark.parametrize("keyboard", [False, True], ids=["mouse", "keyboard"])
-
-
-@contextmanager
-def step(description: str) -> Iterator[None]:
-    """Name the step of the flow that broke in the failure."""
-    try:
-        yield
-    except (AssertionError, PlaywrightError) as error:
-        raise AssertionError(f"step “{description}” broke: {error}") from error
 
 
 def make_group(instance: Instance, owner: str, handle: str, *members: str) -> None:

@@ -12,9 +12,7 @@ approved.
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -23,7 +21,7 @@ from playwright.sync_api import Locator, expect
 
 from tests.browser.axe import check_accessible
 from tests.browser.conftest import make_accounts
-from tests.browser.person import PASSWORD, Person, unique_name
+from tests.browser.person import PASSWORD, Person, step, unique_name
 from tests.cli.helpers import free_port
 from tests.servers import Instance
 
@@ -36,15 +34,6 @@ SCOPE_WORDS = {
     "read": "Read all your account's data",
     "write": "Modify all your account's data",
 }
-
-
-@contextlib.contextmanager
-def step(what: str) -> Iterator[None]:
-    """Name the step of the flow a failure happened in."""
-    try:
-        yield
-    except Exception as exc:
-        raise AssertionError(f"step failed: {what}\n{type(exc).__name__}: {exc}") from exc
 
 
 class App:

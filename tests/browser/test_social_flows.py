@@ -5,10 +5,8 @@ long post collapsed and expanded; "You're caught up."; and posting without JavaS
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from PIL import Image
 from playwright.sync_api import Locator, expect
 
 from tests.browser.conftest import make_accounts
-from tests.browser.person import Person, unique_name
+from tests.browser.person import Person, step, unique_name
 from tests.servers import Instance
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -26,15 +24,6 @@ FEED_WAIT = 30  # seconds for the worker to bring posts into a home feed
 COMPOSE_TEXT = "What would you like to say?"
 LONG_TEXT = " ".join(f"Sentence {n} of a long story about the engine." for n in range(30))
 LAST_SENTENCE = "Sentence 29 of a long story about the engine."
-
-
-@contextlib.contextmanager
-def step(name: str) -> Iterator[None]:
-    """A named step of a longer flow: a failure says which step broke."""
-    try:
-        yield
-    except Exception as exc:
-        raise AssertionError(f"step '{name}' failed: {exc}") from exc
 
 
 def make_png(path: Path, color: tuple[int, int, int], size: tuple[int, int] = (48, 32)) -> Path:
