@@ -30,8 +30,36 @@ from tests.cli.helpers import (
 START_TIMEOUT = 120  # seconds for an instance to migrate and answer
 
 
+class RunningServer:
+    """What every real server the tests start has: its process (`wikisocial run`, in a
+    session of its own) and its log."""
+
+    proc: subprocess.Popen | None
+    log: Path
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=20)
+        kill_group(self.proc)  # whatever `run` left behind (web server, worker)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=10)
+
+    def tail(self, lines: int = 60) -> str:
+        """The log's last lines, without the list of migrations applied."""
+        try:
+            text = self.log.read_text(errors="replace")
+        except FileNotFoundError:
+            return "(no log)"
+        kept = [line for line in text.splitlines() if not line.startswith("  Applying ")]
+        return "\n".join(kept[-lines:])
+
+
 @dataclass
-class Instance:
+class Instance(RunningServer):
     name: str
     port: int
     data: Path
@@ -97,25 +125,6 @@ class Instance:
     def outbox(self) -> Path:
         """The folder the file e-mail backend writes this instance's e-mails to."""
         return self.data / "outbox"
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=20)
-        kill_group(self.proc)  # whatever `run` left behind (web server, worker)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=10)
-
-    def tail(self, lines: int = 60) -> str:
-        try:
-            text = self.log.read_text(errors="replace")
-        except FileNotFoundError:
-            return "(no log)"
-        kept = [line for line in text.splitlines() if not line.startswith("  Applying ")]
-        return "\n".join(kept[-lines:])
 
 
 @contextlib.contextmanager

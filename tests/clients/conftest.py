@@ -18,7 +18,6 @@ each other's posts.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import re
 import secrets
@@ -40,12 +39,12 @@ from tests.cli.helpers import (
     clean_env,
     free_port,
     fresh_databases,
-    kill_group,
     run_cli,
     unique_word,
     wait_for_http,
 )
 from tests.cli.helpers import wait_until as shared_wait_until
+from tests.servers import RunningServer
 
 PASSWORD = "clients drive a real server"
 START_TIMEOUT = 120  # seconds for the server to migrate and answer
@@ -169,7 +168,7 @@ def pkce_pair() -> tuple[str, str]:
 
 
 @dataclass
-class Server:
+class Server(RunningServer):
     """One running WikiSocial: web app, worker and streaming server."""
 
     root: Path
@@ -243,25 +242,6 @@ class Server:
             timeout=START_TIMEOUT,
             log=self.log,
         )
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=20)
-        kill_group(self.proc)  # whatever `run` left behind
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=10)
-
-    def tail(self, lines: int = 80) -> str:
-        try:
-            text = self.log.read_text(errors="replace")
-        except FileNotFoundError:
-            return "(no log)"
-        kept = [line for line in text.splitlines() if not line.startswith("  Applying ")]
-        return "\n".join(kept[-lines:])
 
     def errors_in_log(self) -> list[str]:
         """The tracebacks the server logged (a 500 leaves one), each told by its frames in
