@@ -1,6 +1,6 @@
 """Browser tests: Playwright from PyPI driving Debian's Chromium against real running servers.
 
-- ``chromium``: one browser per test process. Without Playwright or Chromium the tests are
+- ``chromium``: one browser per test module. Without Playwright or Chromium the tests are
   skipped with a message saying what to install; with WIKISOCIAL_REQUIRE_BROWSER=1 (.ci/run)
   that is a failure instead.
 - ``site``: a real `wikisocial run` (web server and worker) per test process, with its own
@@ -58,15 +58,27 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def chromium():
+def browser_available() -> str:
+    """The Chromium to drive; skips the test (fails it with WIKISOCIAL_REQUIRE_BROWSER=1)
+    when Playwright or Chromium is missing."""
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         _unavailable("SKIPPED browser tests: Playwright is missing (make .venv/.installed-dev)")
     path = chromium_path()
     if path is None:
         _unavailable("SKIPPED browser tests: no Chromium (Debian: apt-get install chromium)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium per test module. Playwright's sync API keeps an asyncio loop running in
+    this thread while it is open, and the async tests that an xdist worker runs next would
+    find it there (asyncio.run() cannot nest): so it closes with each module."""
+    path = browser_available()
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         try:
@@ -76,8 +88,9 @@ def chromium():
 
 
 @pytest.fixture(scope="session")
-def site(chromium, tmp_path_factory) -> Iterator[Instance]:
+def site(tmp_path_factory) -> Iterator[Instance]:
     """One real server for this test process's browser tests."""
+    browser_available()
     root = tmp_path_factory.mktemp("browser-site")
     with running_instances(root, ["site"], "browser", WIKISOCIAL_BEHIND_PROXY="1") as found:
         yield found["site"]
