@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint format clean
+.PHONY: run test bench lint format clean
 
 $(VENV)/.installed-run: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "Could not make a virtualenv: on Debian, apt-get install python3-venv"; exit 1; }
@@ -23,6 +23,10 @@ run: $(VENV)/.installed-run
 ## Lint, then the suite on SQLite, then on PostgreSQL when one is reachable.
 test: $(VENV)/.installed-dev
 	$(PY) tools/test_suite.py
+
+## Benchmarks on SQLite and PostgreSQL (when reachable), full size; bench/README.md says more.
+bench: $(VENV)/.installed-dev
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -123,6 +123,21 @@ def rate(name: str, database: str, count: int, seconds: float, **extra: object) 
     return out
 
 
+def value(name: str, database: str, **extra: object) -> dict:
+    """A scenario that measures one quantity (memory, say): the standard fields empty, the
+    quantity in ``extra``."""
+    out = {
+        "name": name,
+        "database": database,
+        "p50_ms": None,
+        "p95_ms": None,
+        "p99_ms": None,
+        "throughput_per_s": None,
+    }
+    out.update(extra)
+    return out
+
+
 def save(results: list[dict], meta: dict) -> Path:
     """Merge ``results`` into bench/results/latest.json (replacing the same name and database
     from earlier runs) and write the Markdown report beside it (latest.md)."""
@@ -190,19 +205,10 @@ def serve(
     with bench/urls.py (the site plus the floor views) as its URL conf; stopped afterwards.
     ``args`` go to the command (e.g. "--workers", "2")."""
     port = free_port()
-    child_env = {
-        **os.environ,
-        **ctx.env,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "PYTHONPATH": str(ROOT),
-        "WIKISOCIAL_DOMAIN": f"127.0.0.1:{port}",
-        "WIKISOCIAL_API_RATE_LIMITS": "0",
-        **env,
-    }
     out = log.open("w") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
         [*WIKISOCIAL, command, "--host", "127.0.0.1", "--port", str(port), *args],
-        env=child_env,
+        env=server_env(ctx, port, **env),
         stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -211,15 +217,34 @@ def serve(
         started = wait_for(f"http://127.0.0.1:{port}/bench/floor?bytes=10", proc)
         yield Server(proc, port, started)
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait(timeout=10)
+        stop(proc)
         if log:
             out.close()
+
+
+def server_env(ctx: Context, port: int, **env: str) -> dict[str, str]:
+    """The environment of a child process serving the benchmark database on ``port``."""
+    return {
+        **os.environ,
+        **ctx.env,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "PYTHONPATH": str(ROOT),
+        "WIKISOCIAL_DOMAIN": f"127.0.0.1:{port}",
+        "WIKISOCIAL_API_RATE_LIMITS": "0",
+        **env,
+    }
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """End a child started with ``start_new_session`` and everything it started."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, 15)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 9)
+        proc.wait(timeout=10)
 
 
 def rss_mb(pid: int) -> float:

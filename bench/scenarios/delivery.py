@@ -1,0 +1,299 @@
+"""Signed delivery to a loopback sink (bench/sink.py) with 20% of the inboxes slow, hanging or
+dead, sent by real `wikisocial worker` processes against the benchmark database.
+
+Each inbox is on its own port, so each is its own domain to federation/delivery.py (circuit
+breaker included). The deliveries are queued through `federation.delivery.deliver` with a
+real local sender, so every one is signed (RSA-2048, draft-cavage) on its way out. Timed from
+the commit that queues them (the workers are already up and polling) until every row has left
+pending/sending for the first time: delivered, or postponed after a failure; and, on their
+own, until every row for the healthy inboxes is delivered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bench.lib import ROOT, WIKISOCIAL, Context, free_port, rate, rss_mb, setup_django
+
+NAME = "signed delivery to a sink (20% slow, hanging or dead)"
+SHARE = {"fast": 0.80, "slow": 0.07, "hang": 0.07, "dead": 0.06}
+WORKERS = 2
+WORKER_READY_S = 60.0
+
+
+def ensure_django(ctx: Context) -> None:
+    """Django set up in this process against the benchmark database (once)."""
+    from django.apps import apps
+
+    if not apps.ready:
+        setup_django(ctx.env)
+
+
+def child_env(ctx: Context, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        **ctx.env,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "PYTHONPATH": str(ROOT),
+        "WIKISOCIAL_DEV_FEDERATION": "1",
+        **extra,
+    }
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by these processes (from /proc): a cost per item
+    that holds on a busy machine, where wall-clock rates do not."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, 15)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def workers(ctx: Context, count: int, *args: str, tag: str = "worker") -> Iterator[list]:
+    """``count`` real `wikisocial worker` processes (their logs in the data folder), each ready
+    (its task loop started) before this yields; all stopped afterwards."""
+    procs, logs = [], []
+    try:
+        for n in range(count):
+            log_path = Path(ctx.data_dir) / f"h2-{tag}-{n}.log"
+            log = log_path.open("w")
+            logs.append((log, log_path))
+            procs.append(
+                subprocess.Popen(
+                    [*WIKISOCIAL, "worker", *args],
+                    env=child_env(ctx),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        for proc, (_, path) in zip(procs, logs, strict=True):
+            _wait_ready(proc, path)
+        yield procs
+    finally:
+        for proc in procs:
+            _stop(proc)
+        for log, _ in logs:
+            log.close()
+
+
+def _wait_ready(proc: subprocess.Popen, log: Path) -> None:
+    start = time.perf_counter()
+    while time.perf_counter() - start < WORKER_READY_S:
+        if proc.poll() is not None:
+            raise RuntimeError(f"worker exited with {proc.returncode}: {log.read_text()[-2000:]}")
+        text = log.read_text(errors="replace")
+        if "Starting worker" in text or "*** Listening on" in text or "Worker " in text:
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"worker not ready in {WORKER_READY_S} s: {log.read_text()[-2000:]}")
+
+
+@contextlib.contextmanager
+def sink(fast: int, slow: int, hang: int, slow_seconds: float = 1.0) -> Iterator[dict]:
+    """The sink process (bench/sink.py); yields {"fast": [ports], …, "received": {…}} (the
+    counts are filled in when it stops)."""
+    args = ["--fast", str(fast), "--slow", str(slow), "--hang", str(hang)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.sink", *args, "--slow-seconds", str(slow_seconds)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    info: dict = {}
+    try:
+        info.update(json.loads(proc.stdout.readline()))
+        yield info
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 15)
+        try:
+            out, _ = proc.communicate(timeout=10)
+            for line in out.splitlines():
+                info.update(json.loads(line))
+        except (subprocess.TimeoutExpired, json.JSONDecodeError):
+            os.killpg(proc.pid, 9)
+            proc.wait(timeout=10)
+
+
+def plan(ctx: Context) -> tuple[int, int]:
+    """(inboxes, activities): quick 100 × 10 = 1,000 deliveries; full 500 × 20 = 10,000."""
+    return (100, 10) if ctx.quick else (500, 20)
+
+
+def _inboxes(ports: dict) -> dict[str, str]:
+    """Inbox URL → kind; dead ones are free ports nobody listens on."""
+    urls = {}
+    for kind in ("fast", "slow", "hang"):
+        for port in ports[kind]:
+            urls[f"http://127.0.0.1:{port}/users/bench/inbox"] = kind
+    for port in ports["dead"]:
+        urls[f"http://127.0.0.1:{port}/users/bench/inbox"] = "dead"
+    return urls
+
+
+def _queue(sender, urls: list[str], activities: int, run_id: str) -> list[str]:
+    from django.conf import settings
+    from django.db import transaction
+
+    from wikisocial.federation.delivery import deliver
+
+    ids = []
+    with transaction.atomic():
+        for k in range(activities):
+            activity_id = f"{settings.SITE_URL}/bench/delivery/{run_id}/{k}"
+            ids.append(activity_id)
+            deliver(_activity(activity_id, sender), sender, urls)
+    return ids
+
+
+def _activity(activity_id: str, sender) -> dict:
+    from wikisocial.federation.jsonld import CONTEXT, PUBLIC
+    from wikisocial.federation.urls_util import actor_id
+
+    me = actor_id(sender)
+    note = {
+        "id": f"{activity_id}/note",
+        "type": "Note",
+        "attributedTo": me,
+        "content": "<p>" + "A benchmark note with some text in it. " * 12 + "</p>",
+        "to": [PUBLIC],
+        "cc": [f"{me}/followers"],
+    }
+    return {"@context": CONTEXT, "id": activity_id, "type": "Create", "actor": me, "object": note}
+
+
+FIRST_TRY_CUTOFF = timedelta(minutes=1)
+
+
+def _unfinished(activity_ids: list[str], queued_at: datetime) -> int:
+    """Rows not yet out of their first try: sending, or pending and still due from when they
+    were queued. A row put off after its try (a failure's backoff, at least 90 s; an open
+    circuit, at least 5 minutes) waits for a later time, whatever its attempts say."""
+    from django.db.models import Q
+
+    from wikisocial.federation.models import Delivery
+
+    State = Delivery.State
+    mine = Delivery.objects.filter(activity_id__in=activity_ids)
+    first_try = Q(state=State.PENDING, next_try_at__lte=queued_at + FIRST_TRY_CUTOFF)
+    return mine.filter(Q(state=State.SENDING) | first_try).count()
+
+
+def _wait(activity_ids: list[str], healthy: list[str], deadline_s: float) -> dict:
+    from django.utils import timezone
+
+    from wikisocial.federation.models import Delivery
+
+    mine = Delivery.objects.filter(activity_id__in=activity_ids)
+    queued_at = timezone.now()
+    start = time.perf_counter()
+    healthy_s = None
+    while (elapsed := time.perf_counter() - start) < deadline_s:
+        if healthy_s is None:
+            undelivered = mine.filter(inbox_url__in=healthy).exclude(state="delivered")
+            if not undelivered.exists():
+                healthy_s = elapsed
+        if _unfinished(activity_ids, queued_at) == 0:
+            healthy_s = healthy_s or elapsed
+            return {"all_s": elapsed, "healthy_s": healthy_s, "complete": True, "left": 0}
+        time.sleep(0.1)
+    left = _unfinished(activity_ids, queued_at)
+    return {"all_s": deadline_s, "healthy_s": healthy_s, "complete": False, "left": left}
+
+
+def _clean(activity_ids: list[str]) -> None:
+    from wikisocial.federation.models import Delivery, DomainHealth
+
+    Delivery.objects.filter(activity_id__in=activity_ids).delete()
+    DomainHealth.objects.filter(domain__startswith="127.0.0.1:").delete()
+
+
+def _counts(activity_ids: list[str]) -> dict[str, int]:
+    from django.db.models import Count
+
+    from wikisocial.federation.models import Delivery
+
+    rows = Delivery.objects.filter(activity_id__in=activity_ids).values("state")
+    return {r["state"]: r["n"] for r in rows.annotate(n=Count("id")).order_by()}
+
+
+def measure(ctx: Context, workers_count: int = WORKERS, deadline_s: float | None = None) -> dict:
+    """One run: sink up, workers up, queue, wait. Returns the result dict."""
+    from wikisocial.accounts.models import Account
+    from wikisocial.federation.keys import key_of
+
+    inbox_count, activities = plan(ctx)
+    kinds = {k: round(inbox_count * share) for k, share in SHARE.items()}
+    sender = Account.objects.get(pk=ctx.data["fanout_author"])
+    key_of(sender)  # made before the clock starts, as it is on any instance that has posted
+    deadline_s = deadline_s or (240.0 if ctx.quick else 600.0)
+    run_id = f"{os.getpid()}-{time.time_ns()}"
+    with sink(kinds["fast"], kinds["slow"], kinds["hang"]) as ports:
+        ports["dead"] = [free_port() for _ in range(kinds["dead"])]
+        urls = _inboxes(ports)
+        healthy = [u for u, kind in urls.items() if kind == "fast"]
+        with workers(ctx, workers_count, tag="delivery") as procs:
+            pids = [p.pid for p in procs]
+            cpu_before = cpu_seconds(pids)
+            start = time.perf_counter()
+            ids = _queue(sender, list(urls), activities, run_id)
+            queued_s = time.perf_counter() - start
+            timing = _wait(ids, healthy, deadline_s)
+            worker_cpu = cpu_seconds(pids) - cpu_before
+            worker_rss = [rss_mb(p.pid) for p in procs]
+            states = _counts(ids)
+    total = len(urls) * activities
+    done = total - timing["left"]
+    _clean(ids)
+    seconds = timing["all_s"] + queued_s
+    healthy_rows = len(healthy) * activities
+    healthy_s = (timing["healthy_s"] or seconds) + queued_s
+    return rate(
+        NAME,
+        ctx.database,
+        done,
+        seconds,
+        deliveries=total,
+        complete=timing["complete"],
+        healthy_per_s=round(healthy_rows / healthy_s, 1),
+        healthy_seconds=round(healthy_s, 3),
+        queue_seconds=round(queued_s, 3),
+        inboxes=kinds,
+        activities=activities,
+        states=states,
+        sink_received=ports.get("received"),
+        workers=workers_count,
+        worker_rss_mb=worker_rss,
+        worker_cpu_ms_per_delivery=round(worker_cpu * 1000 / max(done, 1), 3),
+        how="real `wikisocial worker` processes, database task queue unless ctx.env says",
+    )
+
+
+def run(ctx: Context) -> list[dict]:
+    ensure_django(ctx)
+    return [measure(ctx)]
