@@ -6,6 +6,10 @@
    wikisocial. Without a reachable server this pass is skipped with a message, unless
    WIKISOCIAL_REQUIRE_POSTGRES=1 (CI), which makes the skip a failure.
 
+The task-queue tests and the production-layout test also need Redis (WIKISOCIAL_TEST_REDIS_URL,
+default redis://127.0.0.1:6379; tests/services.py): without it they are skipped with a message,
+unless WIKISOCIAL_REQUIRE_REDIS=1 (CI), which stops the run here at once.
+
 Extra arguments go to pytest (e.g. `tools/test_suite.py -k signup`).
 """
 
@@ -41,6 +45,17 @@ def postgres_reachable(url: str) -> str | None:
         return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+def redis_reachable(url: str) -> str | None:
+    """None when Redis answers at url, else the reason."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3).ping()
+        return None
+    except redis.RedisError as exc:
+        return str(exc) or type(exc).__name__
+
+
 def pytest_cmd(extra: list[str]) -> list[str]:
     # loadgroup: the tests of a module that starts its own instances (xdist_group) stay on
     # one worker, which starts them once.
@@ -60,6 +75,13 @@ def main() -> int:
         if run([str(BIN / "ruff"), "check", "."]) or run(
             [str(BIN / "ruff"), "format", "--check", "."]
         ):
+            return 1
+
+    redis_url = os.environ.get("WIKISOCIAL_TEST_REDIS_URL") or "redis://127.0.0.1:6379"
+    if (reason := redis_reachable(redis_url)) is not None:
+        print(f"No Redis at {redis_url}: {reason}; the tests that need it are skipped.", flush=True)
+        if os.environ.get("WIKISOCIAL_REQUIRE_REDIS") == "1":
+            print("WIKISOCIAL_REQUIRE_REDIS=1: Redis is required.", flush=True)
             return 1
 
     banner("tests on SQLite")

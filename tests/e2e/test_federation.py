@@ -211,19 +211,20 @@ class Federation:
         )
 
 
-class _LogsOnFailure:
+class LogsOnFailure:
     """A plugin adding the tail of every instance's log to the report of a failing test of
-    this module (also under xdist: the section travels with the report)."""
+    this module, or of ``module`` (also under xdist: the section travels with the report)."""
 
-    def __init__(self, federation: Federation) -> None:
+    def __init__(self, federation: Federation, module=None) -> None:
         self.federation = federation
+        self.module = module or sys.modules[__name__]
         self.setup_failed = False
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         report = outcome.get_result()
-        if not report.failed or getattr(item, "module", None) is not sys.modules[__name__]:
+        if not report.failed or getattr(item, "module", None) is not self.module:
             return
         if report.when == "setup":  # the same failed start, told again for every test
             if self.setup_failed:
@@ -237,7 +238,7 @@ def fed(request, tmp_path_factory) -> Iterator[Federation]:
     root = tmp_path_factory.mktemp("federation")
     with running_instances(root, ["A", "B", "C"], "e2e") as instances:
         federation = Federation(instances)
-        plugin = _LogsOnFailure(federation)
+        plugin = LogsOnFailure(federation)
         request.config.pluginmanager.register(plugin)
         try:
             accounts = [("A", "ana"), ("B", "bob"), ("C", "carol"), ("C", "dave")]

@@ -2,14 +2,13 @@ from __future__ import annotations
 
 import logging
 
-from django_tasks import task
-
 from wikisocial.accounts.models import Account
+from wikisocial.core.tasks import on_queue
 
 logger = logging.getLogger(__name__)
 
 
-@task()
+@on_queue("default")
 def purge_account(account_id: int) -> None:
     from wikisocial.accounts.actions import purge_account_data
 
@@ -18,7 +17,7 @@ def purge_account(account_id: int) -> None:
         purge_account_data(account)
 
 
-@task()
+@on_queue("inbound")
 def fetch_profile_image(account_id: int, kind: str) -> None:
     """Copy a remote account's avatar or header here (re-encoded, metadata dropped, cropped
     as ours are), so readers' browsers never ask the other server. No image, or one that

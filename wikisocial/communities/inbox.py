@@ -25,7 +25,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django_tasks import task
 
 from wikisocial.accounts.models import Account, ActorType
 from wikisocial.communities import access, forum
@@ -40,6 +39,7 @@ from wikisocial.communities.models import (
 )
 from wikisocial.core.http import FetchError, fetch_activitypub
 from wikisocial.core.markup import clean_text, excerpt
+from wikisocial.core.tasks import on_queue
 from wikisocial.federation.actors import fetch_actor, host_of, instance_signer
 from wikisocial.federation.handlers import Refused
 from wikisocial.federation.jsonld import type_of
@@ -621,7 +621,7 @@ def read_outbox(group: Group, document: dict) -> int:
     return taken
 
 
-@task()
+@on_queue("inbound")
 def backfill_group(group_id: int) -> None:
     """Read the recent topics of a remote group someone here just joined."""
     group = Group.objects.select_related("account").filter(pk=group_id).first()

@@ -3,14 +3,14 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django_tasks import task
 
+from wikisocial.core.tasks import on_queue
 from wikisocial.posts.models import MediaAttachment, Poll, Post
 
 logger = logging.getLogger(__name__)
 
 
-@task()
+@on_queue("default")
 def close_poll(poll_id: int) -> None:
     from wikisocial.posts.actions import close_poll as close
 
@@ -19,7 +19,7 @@ def close_poll(poll_id: int) -> None:
         close(poll)
 
 
-@task()
+@on_queue("default")
 def purge_post(post_id: int) -> None:
     """After a deletion: the post leaves every feed and notification, its boosts go with it,
     and its text is blanked (the row stays as a tombstone for threads and federation)."""
@@ -40,7 +40,7 @@ def purge_post(post_id: int) -> None:
     logger.info("post %s purged", post_id)
 
 
-@task()
+@on_queue("default")
 def delete_unattached_media(media_id: int) -> None:
     from wikisocial.posts.actions import remove_media_files
 
@@ -49,7 +49,7 @@ def delete_unattached_media(media_id: int) -> None:
         remove_media_files(media)
 
 
-@task()
+@on_queue("inbound")
 def fetch_remote_media(media_id: int) -> None:
     """Keep a copy of a remote post's image here, re-encoded without metadata, so readers'
     browsers never ask the other server (which would learn who reads what). Anything that
@@ -81,7 +81,7 @@ def fetch_remote_media(media_id: int) -> None:
     media.save(update_fields=["file", "thumbnail", "blurhash", "width", "height"])
 
 
-@task()
+@on_queue("default")
 def process_media(media_id: int) -> None:
     """Re-encode an image uploaded through the client API's v2 media endpoint."""
     from wikisocial.posts.actions import process_pending_media
@@ -91,7 +91,7 @@ def process_media(media_id: int) -> None:
         process_pending_media(media)
 
 
-@task()
+@on_queue("default")
 def forget_idempotency_key(key_id: int) -> None:
     """An hour after a post was made with an Idempotency-Key, the key may make a new one."""
     from wikisocial.posts.models import IdempotencyKey

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django_tasks import task
-
 from wikisocial.accounts.models import Account
+from wikisocial.core.tasks import on_queue
 
 
-@task()
+@on_queue("default")
 def after_domain_block(account_id: int, domain: str) -> None:
     """End ``account_id``'s relations with a domain it hid, if it still hides it."""
     from wikisocial.social.actions import end_relations_with_domain

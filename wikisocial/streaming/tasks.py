@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from django_tasks import task
-
+from wikisocial.core.tasks import on_queue
 from wikisocial.streaming import events
 
 
-@task()
+@on_queue("default")
 def stream_edit(post_id: int) -> None:
     """``status.update`` to the streams that show the edited post (serialised here, in the
     worker, once per connected reader)."""

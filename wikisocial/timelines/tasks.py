@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import logging
 
-from django_tasks import task
-
 from wikisocial.accounts.models import Account
+from wikisocial.core.tasks import on_queue
 from wikisocial.posts.models import Post
 from wikisocial.streaming import events as streaming
 from wikisocial.timelines import fanout
@@ -12,7 +11,7 @@ from wikisocial.timelines import fanout
 logger = logging.getLogger(__name__)
 
 
-@task()
+@on_queue("default")
 def fan_out_post(post_id: int) -> None:
     post = Post.objects.alive().select_related("author").filter(pk=post_id).first()
     if post is None:
@@ -25,7 +24,7 @@ def fan_out_post(post_id: int) -> None:
     logger.info("post %s fanned out to %d feed(s)", post_id, count)
 
 
-@task()
+@on_queue("default")
 def backfill_feed(reader_id: int, author_id: int) -> None:
     reader = Account.objects.filter(pk=reader_id).first()
     author = Account.objects.filter(pk=author_id).first()
@@ -33,12 +32,12 @@ def backfill_feed(reader_id: int, author_id: int) -> None:
         fanout.backfill(reader, author)
 
 
-@task()
+@on_queue("default")
 def remove_from_feed(reader_id: int, author_id: int) -> None:
     fanout.remove(reader_id, author_id)
 
 
-@task()
+@on_queue("default")
 def backfill_group_feed(reader_id: int, group_id: int) -> None:
     from wikisocial.communities.models import Group
 
@@ -48,6 +47,6 @@ def backfill_group_feed(reader_id: int, group_id: int) -> None:
         fanout.backfill_group(reader, group)
 
 
-@task()
+@on_queue("default")
 def remove_group_from_feed(reader_id: int, group_id: int) -> None:
     fanout.remove_group(reader_id, group_id)

@@ -18,8 +18,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from wikisocial.config import env
 from wikisocial.core.management.commands.serve import ensure_port_free
+from wikisocial.core.management.commands.worker import STOP_TIMEOUT
 
 DEFAULT_STREAMING_PORT = 4000
+# How long a child may take to stop after SIGTERM before it is killed: the worker finishes
+# and records the deliveries in flight (worker.py STOP_TIMEOUT).
+STOP_WAIT = STOP_TIMEOUT + 10
 
 
 def die_with_parent() -> None:
@@ -150,7 +154,7 @@ class Command(BaseCommand):
                     proc.terminate()
             for proc in procs:
                 try:
-                    proc.wait(timeout=15)
+                    proc.wait(timeout=STOP_WAIT)
                 except subprocess.TimeoutExpired:
                     proc.kill()
         if web.returncode not in (0, None, -signal.SIGTERM) and not stopping:

@@ -1,73 +1,153 @@
-"""Run background tasks from the database queue, and sweep outbound deliveries beside them."""
+"""Run background tasks from whichever queue backend is configured (the database, or Redis
+with WIKISOCIAL_TASKS_BACKEND=rq), and the periodic jobs beside them.
+
+Stopping (SIGTERM, SIGINT): the queue stops taking tasks and lets the one running finish;
+then the periodic thread is told to stop and joined, and the deliveries still in flight are
+waited for and recorded (federation/sending.py), so a clean stop leaves none in *sending*.
+A second signal stops at once.
+"""
 
 from __future__ import annotations
 
+import argparse
 import logging
 import threading
 import time
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
-from django.db import connections
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-logger = logging.getLogger("wikisocial.federation.delivery")
+from wikisocial.config.env import TASK_QUEUES
+from wikisocial.core import periodic
 
+logger = logging.getLogger("wikisocial.core.worker")
 
-def sweep_once() -> None:
-    """One sweep of federation's durable queues: overdue deliveries (federation/delivery.py
-    `sweep`) and inbox activities left unprocessed (federation/dispatch.py). A failure is
-    logged, never raised."""
-    from wikisocial.federation.delivery import sweep
-    from wikisocial.federation.dispatch import process_stalled
-
-    try:
-        tried = sweep()
-        if tried:
-            logger.info("delivery sweep tried %d overdue delivery(ies)", tried)
-        handled = process_stalled()
-        if handled:
-            logger.info("inbox sweep processed %d stalled activity(ies)", handled)
-    except Exception:
-        logger.exception("federation sweep failed")
-    finally:
-        connections.close_all()  # this thread's connections only
+# Seconds a stopping worker gives the periodic thread and the stop hooks together: a POST
+# takes at most 10 s (federation/delivery.py TIMEOUT), so this covers the slowest in flight.
+# `wikisocial run` and the service manager must wait longer than this before SIGKILL.
+STOP_TIMEOUT = 20.0
 
 
-def sweep_forever(interval: float) -> None:
-    while True:
-        sweep_once()
-        time.sleep(interval)
+def queue_names(value: str) -> list[str]:
+    """``--queues``: names from TASK_QUEUES, comma-separated; kept in TASK_QUEUES order (the
+    priority order), whatever order they were given in."""
+    names = {name.strip() for name in value.split(",") if name.strip()}
+    unknown = names - set(TASK_QUEUES)
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"queues are {', '.join(TASK_QUEUES)} (comma-separated), not {value!r}"
+        )
+    return [name for name in TASK_QUEUES if name in names]
+
+
+def backend_kind() -> str:
+    path = settings.TASKS["default"]["BACKEND"]
+    if path == "wikisocial.core.rq.RQBackend":
+        return "rq"
+    if path == "django_tasks_db.DatabaseBackend":
+        return "database"
+    raise CommandError(
+        "WIKISOCIAL_TASKS_BACKEND is immediate: tasks run where they are queued, there is "
+        "nothing for a worker to do"
+    )
+
+
+def run_periodic_once() -> None:
+    """`--batch`: every periodic job once, now, whether due or not (it runs what an operator
+    asks for; the schedule moves on as after any run)."""
+    for job in periodic.JOBS:
+        periodic.run(job)
+
+
+def start_periodic(stop: threading.Event) -> threading.Thread:
+    thread = threading.Thread(
+        target=periodic.run_forever, args=(stop,), name="periodic-jobs", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def stop_cleanly(stop: threading.Event, thread: threading.Thread | None) -> None:
+    """After the queue loop ended: stop and join the periodic thread (a sweep it runs may be
+    sending), then let the deliveries still in flight end and record them, all within
+    STOP_TIMEOUT."""
+    from wikisocial.federation import sending
+
+    deadline = time.monotonic() + STOP_TIMEOUT
+    stop.set()
+    if thread is not None:
+        thread.join(timeout=STOP_TIMEOUT)
+        if thread.is_alive():
+            logger.warning("the periodic jobs did not stop within %.0fs", STOP_TIMEOUT)
+    left = sending.shutdown(max(1.0, deadline - time.monotonic()))
+    if left:
+        logger.warning("stopped with %d delivery(ies) unrecorded: sent again after the lease", left)
 
 
 class Command(BaseCommand):
-    help = "Run the background worker (tasks queued in the database, and the delivery sweep)."
+    help = (
+        "Run the background worker: the task queues (all, in priority order: "
+        f"{', '.join(TASK_QUEUES)}), and the periodic jobs."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--batch", action="store_true", help="run what is queued, then exit")
-        parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
-        parser.add_argument("--queue", default="default")
         parser.add_argument(
-            "--sweep-interval",
+            "--queues",
+            type=queue_names,
+            default=list(TASK_QUEUES),
+            help=f"queues to serve, comma-separated (default: all, {','.join(TASK_QUEUES)})",
+        )
+        parser.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+        parser.add_argument(
+            "--interval",
             type=float,
-            default=60.0,
-            help="seconds between sweeps of overdue deliveries (0: none)",
+            default=1.0,
+            help="seconds between polls of the database queue (Redis needs no polling)",
+        )
+        parser.add_argument(
+            "--periodic",
+            dest="with_periodic",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help="run the periodic jobs in this process too (each runs once per period "
+            "across all workers, whichever claims it)",
         )
 
     def handle(
-        self, *args, batch: bool, interval: float, queue: str, sweep_interval: float, **options
+        self,
+        *args,
+        queues: list[str],
+        batch: bool,
+        interval: float,
+        with_periodic: bool,
+        **options,
     ) -> None:
-        if batch:
-            sweep_once()
-        elif sweep_interval > 0:
-            sweeper = threading.Thread(
-                target=sweep_forever, args=(sweep_interval,), name="delivery-sweep", daemon=True
-            )
-            sweeper.start()
+        kind = backend_kind()
+        stop = threading.Event()
+        thread = None
+        if batch and with_periodic:
+            run_periodic_once()
+        elif with_periodic:
+            thread = start_periodic(stop)
+        try:
+            self.serve_queues(kind, queues, batch, interval)
+        finally:
+            stop_cleanly(stop, thread)
+
+    def serve_queues(self, kind: str, queues: list[str], batch: bool, interval: float) -> None:
+        """Until stopped (or, with ``batch``, until the queues are empty)."""
+        if kind == "rq":
+            from wikisocial.core.rq import work
+
+            self.stderr.write(f"Starting worker (Redis) queues={','.join(queues)}")
+            work(queues, burst=batch)
+            return
         extra = ["--batch"] if batch else []
         call_command(
             "db_worker",
             "--queue-name",
-            queue,
+            ",".join(queues),
             "--interval",
             str(interval),
             "--no-startup-delay",
