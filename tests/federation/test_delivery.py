@@ -5,9 +5,11 @@ what a killed worker leaves behind."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import format_datetime
@@ -18,6 +20,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from wikisocial.config import env
 from wikisocial.federation import delivery
 from wikisocial.federation.delivery import deliver, deliver_due, parse_retry_after
 from wikisocial.federation.keys import key_of
@@ -100,18 +103,27 @@ def drip(handler: BaseHTTPRequestHandler) -> None:
         handler.wfile.flush()
 
 
-@pytest.fixture
-def inbox(settings) -> Iterator[Inbox]:
-    settings.DEV_FEDERATION = True  # loopback allowed, as for instances side by side
+@contextmanager
+def running_inbox() -> Iterator[Inbox]:
+    """An Inbox serving in a thread; stopped (hanging answers released) on leaving."""
     server = Inbox()
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()
-    yield server
-    server.release.set()
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    try:
+        yield server
+    finally:
+        server.release.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def inbox(settings) -> Iterator[Inbox]:
+    settings.DEV_FEDERATION = True  # loopback allowed, as for instances side by side
+    with running_inbox() as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)
@@ -405,3 +417,24 @@ def test_the_sweep_leaves_rows_just_due_to_their_own_task(inbox):
     queued_without_a_task(inbox, next_try_at=timezone.now() - timedelta(seconds=30))
     assert delivery.sweep() == 0
     assert row(inbox).state == State.PENDING
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seconds", ["1", "29"])
+def test_a_lease_shorter_than_three_posts_is_refused(monkeypatch, seconds):
+    monkeypatch.setenv("WIKISOCIAL_DELIVERY_LEASE_SECONDS", seconds)
+    with pytest.raises(env.ConfigError, match="at least 30 seconds"):
+        env.delivery_lease_seconds()
+    monkeypatch.setenv("WIKISOCIAL_DELIVERY_LEASE_SECONDS", "30")
+    assert env.delivery_lease_seconds() == 30
+
+
+def test_sqlite_without_returning_is_refused_at_start(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("WIKISOCIAL_DB_POOL_SIZE", raising=False)
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.34.1")
+    with pytest.raises(env.ConfigError, match=r"SQLite 3\.34\.1 is too old"):
+        env.database(tmp_path)

@@ -4,9 +4,12 @@
 How a row moves:
 
 - `deliver()` writes it as *pending* in the caller's transaction, with the body serialised once;
-  on commit a `send_delivery` task is queued for it.
-- `attempt()` claims it with one atomic UPDATE (pending and due → *sending*, with a lease), signs
-  and POSTs it, then records the answer, but only while it still holds that lease:
+  on commit a `send_deliveries` task is queued per TASK_BATCH rows (one task per row cost more
+  than the POST). The worker sends a task's rows concurrently (federation/sending.py), so a
+  slow or hanging inbox holds one thread, not the worker.
+- A worker claims a row with one atomic UPDATE (pending and due → *sending*, with a lease;
+  `attempt()` for one row, `claim_many()` for a batch), signs and POSTs it, then records the
+  answer, but only while it still holds that lease:
   2xx → *delivered*; 410 → *gone*; any other status below 500 except 429 → *failed* (never
   retried); 429, 5xx and no answer (timeout, network error) → *pending* again at
   now + max(Retry-After, backoff), until MAX_ATTEMPTS (about a week) → *failed*.
@@ -34,7 +37,7 @@ from email.utils import parsedate_to_datetime
 
 import orjson
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -46,6 +49,7 @@ from wikisocial.federation.actors import host_of
 from wikisocial.federation.keys import key_of
 from wikisocial.federation.models import Delivery, DomainHealth
 from wikisocial.federation.signatures import load_private_key, sign_request
+from wikisocial.federation.tasks import send_deliveries, send_delivery
 from wikisocial.federation.urls_util import actor_id, instance_actor_id
 
 logger = logging.getLogger(__name__)
@@ -53,7 +57,8 @@ logger = logging.getLogger(__name__)
 State = Delivery.State
 
 TIMEOUT = 10.0  # seconds for one POST, everything included (a dripping server is cut here)
-LEASE = timedelta(minutes=5)  # far longer than one POST: a live worker never loses its lease
+# At least 3 × TIMEOUT (config/env.py): a claimed row ends within 2 × TIMEOUT (sending.py).
+LEASE = timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
 MAX_ATTEMPTS = 16
 BACKOFF_BASE = timedelta(minutes=2)  # 2, 4, 8 … minutes, then daily: 16 attempts ≈ 6.5 days
 BACKOFF_MAX = timedelta(days=1)
@@ -66,6 +71,7 @@ KEEP_FINISHED = timedelta(days=30)
 SWEEP_GRACE = timedelta(minutes=2)  # rows this overdue lost their task (or it is far behind)
 SWEEP_LIMIT = 1000
 CHUNK = 500
+TASK_BATCH = 50  # rows per send_deliveries task: one task's overhead shared by many POSTs
 # Never retried: the URL is refused, or the inbox answered but not readably (trying again could
 # only send the same activity again).
 PERMANENT_ERRORS = frozenset(
@@ -106,7 +112,7 @@ def _targets(inboxes: Iterable[str]) -> list[str]:
     ]
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def _chunks(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -149,13 +155,11 @@ def _dead_domains(domains: set[str]) -> set[str]:
 
 
 def _enqueue(ids: list[int]) -> None:
-    from wikisocial.federation.tasks import send_delivery
-
-    for pk in ids:
-        send_delivery.enqueue(pk)
+    for chunk in _chunks(ids, TASK_BATCH):
+        send_deliveries.enqueue(chunk)
 
 
-# --- sending ---------------------------------------------------------------------------------
+# --- one at a time ---------------------------------------------------------------------------
 
 
 def attempt(delivery_id: int, now: datetime | None = None) -> str | None:
@@ -168,15 +172,40 @@ def attempt(delivery_id: int, now: datetime | None = None) -> str | None:
     row = Delivery.objects.select_related("sender").get(pk=delivery_id)
     domain = host_of(row.inbox_url)
     health = DomainHealth.objects.filter(domain=domain).first()
+    held_back = _held_back(row, lease, health, now)
+    if held_back is not None:
+        return held_back
+    answer = post(row, now)
+    _note_domain(domain, answer, now)
+    return _record(row, lease, answer, now)
+
+
+def _held_back(
+    row: Delivery, lease: datetime, health: DomainHealth | None, now: datetime
+) -> str | None:
+    """The state a claimed row ends in without being sent (dead domain, open circuit)."""
+    domain = host_of(row.inbox_url)
     if health is not None and health.dead:
         logger.info("delivery %s to %s skipped: the domain is dead", row.activity_id, domain)
         return _finish(row, lease, State.SKIPPED, last_error="the domain is marked dead")
     if health is not None and health.open_until and health.open_until > now:
         logger.info("delivery %s to %s postponed: circuit open", row.activity_id, domain)
         return _postpone(row, lease, health.open_until + _jitter(timedelta(minutes=1)))
-    answer = _post(row, now)
-    _note_domain(domain, answer, now)
-    return _record(row, lease, answer, now)
+    return None
+
+
+# --- claiming ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row this worker holds (until ``lease``), with what its POST needs, so the POST can run
+    in a thread that touches no database (federation/sending.py)."""
+
+    row: Delivery
+    lease: datetime
+    now: datetime
+    signer: Signer
 
 
 def _claim(delivery_id: int, now: datetime) -> datetime | None:
@@ -193,25 +222,112 @@ def _claim(delivery_id: int, now: datetime) -> datetime | None:
     return None
 
 
+def claim_many(ids: Iterable[int], now: datetime) -> dict[int, datetime]:
+    """`_claim` for many rows in two statements: the due ones, then those whose lease expired.
+    Each is one atomic UPDATE, so a row is claimed by one worker only; RETURNING says which
+    rows this one got. Returns their leases."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return {}
+    lease = now + LEASE
+    with transaction.atomic(using=router.db_for_write(Delivery)):
+        claimed = _update_returning(
+            ids,
+            "state = %s, lease_until = %s",
+            [State.SENDING, lease],
+            "state = %s AND next_try_at <= %s",
+            [State.PENDING, now],
+        )
+        expired = _update_returning(
+            [pk for pk in ids if pk not in claimed],
+            "state = %s, lease_until = %s, attempts = attempts + 1, last_error = %s",
+            [State.SENDING, lease, "the worker stopped mid-delivery"],
+            "state = %s AND lease_until < %s",
+            [State.SENDING, now],
+        )
+    for pk in expired:
+        logger.warning("delivery %d: lease expired, trying again", pk)
+    return dict.fromkeys(claimed | expired, lease)
+
+
+def _update_returning(
+    ids: list[int], assignments: str, values: list, condition: str, params: list
+) -> set[int]:
+    """UPDATE the Delivery rows among ``ids`` that meet ``condition``; their ids (PostgreSQL
+    and SQLite ≥ 3.35 both have RETURNING; Django's update() cannot say which rows). On
+    PostgreSQL, rows another worker is claiming at this moment are skipped (SKIP LOCKED), not
+    waited for: they would not meet the condition afterwards anyway."""
+    if not ids:
+        return set()
+    connection = connections[router.db_for_write(Delivery)]
+    adapt = connection.ops.adapt_datetimefield_value
+    values = [adapt(v) if isinstance(v, datetime) else v for v in values]
+    params = [adapt(v) if isinstance(v, datetime) else v for v in params]
+    marks = ", ".join(["%s"] * len(ids))
+    table = Delivery._meta.db_table
+    skips = connection.features.has_select_for_update_skip_locked
+    skip = " FOR UPDATE SKIP LOCKED" if skips else ""
+    # Only our own constant SQL pieces and placeholders are put together here.
+    sql = (
+        f"UPDATE {table} SET {assignments} WHERE id IN ("  # noqa: S608
+        f"SELECT id FROM {table} WHERE id IN ({marks}) AND {condition}{skip}) RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *ids, *params])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def prepare(leases: dict[int, datetime], now: datetime) -> tuple[list[Claimed], dict[int, str]]:
+    """The claimed rows to POST, each with its signer (every sender loaded once), and the states
+    of those that end without a POST (dead domain, open circuit)."""
+    rows = Delivery.objects.in_bulk(list(leases))
+    domains = {host_of(row.inbox_url) for row in rows.values()}
+    health = {h.domain: h for h in DomainHealth.objects.filter(domain__in=domains)}
+    signers = _signers({row.sender_id for row in rows.values()})
+    ready: list[Claimed] = []
+    states: dict[int, str] = {}
+    for pk, row in rows.items():
+        held_back = _held_back(row, leases[pk], health.get(host_of(row.inbox_url)), now)
+        if held_back is None:
+            ready.append(Claimed(row, leases[pk], now, signers[row.sender_id]))
+        else:
+            states[pk] = held_back
+    return ready, states
+
+
+# --- posting ---------------------------------------------------------------------------------
+
+
 def _signer(sender: Account | None) -> Signer:
     key = load_private_key(key_of(sender).private_key_pem)
     key_id = f"{actor_id(sender) if sender else instance_actor_id()}#main-key"
     return lambda method, url, headers, body: sign_request(method, url, headers, body, key_id, key)
 
 
-def _post(row: Delivery, now: datetime) -> Answer:
+def _signers(sender_ids: set[int | None]) -> dict[int | None, Signer]:
+    """A signer per sender (None: the instance actor), each sender loaded once."""
+    senders = Account.objects.in_bulk([pk for pk in sender_ids if pk is not None])
+    return {pk: _signer(senders[pk] if pk is not None else None) for pk in sender_ids}
+
+
+def post(row: Delivery, now: datetime, signer: Signer | None = None) -> Answer:
+    """One signed POST; touches no database when ``signer`` is given (so it can run in a
+    thread of sending.py's pool). Never raises: every failure is an Answer."""
     try:
         response = safe_request(
             "POST",
             row.inbox_url,
             headers={"Content-Type": CONTENT_TYPE},
             content=row.body.encode(),
-            signer=_signer(row.sender),
+            signer=signer or _signer(row.sender),
             timeout=TIMEOUT,
             follow_redirects=False,
         )
     except FetchError as exc:
         return Answer(None, f"{exc.reason}: {exc.message}")
+    except Exception as exc:  # a bug must not leave the row unrecorded until its lease ends
+        logger.exception("delivery %s to %s: unexpected error", row.activity_id, row.inbox_url)
+        return Answer(None, f"error: {type(exc).__name__}: {exc}")
     retry_after = parse_retry_after(response.headers.get("retry-after"), now)
     return Answer(response.status, f"HTTP {response.status}", retry_after)
 
@@ -282,6 +398,68 @@ def _permanent(answer: Answer) -> bool:
     return answer.status is None and answer.error.partition(":")[0] in PERMANENT_ERRORS
 
 
+def record_many(answers: list[tuple[Claimed, Answer]]) -> dict[int, str]:
+    """Record finished POSTs, in one transaction, each only while its lease holds; their
+    states. Rows that were delivered (the common case) are recorded together: one UPDATE per
+    lease and status, and one for their domains' health."""
+    _note_domains(answers)
+    states: dict[int, str] = {}
+    delivered: dict[tuple, list[Claimed]] = {}
+    with transaction.atomic(using=router.db_for_write(Delivery)):
+        for item, answer in answers:
+            if _success(answer):
+                delivered.setdefault((item.lease, item.now, answer.status), []).append(item)
+            else:
+                states[item.row.pk] = _record(item.row, item.lease, answer, item.now)
+        for (lease, now, status), items in delivered.items():
+            states |= _delivered(items, lease, now, status)
+    return states
+
+
+def _success(answer: Answer) -> bool:
+    return answer.status is not None and 200 <= answer.status < 300
+
+
+def _note_domains(answers: list[tuple[Claimed, Answer]]) -> None:
+    """`_note_domain` for each answer, outside any transaction: the DomainHealth rows are
+    shared by every worker, and holding their locks through a batch's transaction made
+    workers deadlock on PostgreSQL. The domains that answered 2xx: one UPDATE."""
+    alive: dict[datetime, set[str]] = {}
+    for item, answer in answers:
+        domain = host_of(item.row.inbox_url)
+        if _success(answer):
+            alive.setdefault(item.now, set()).add(domain)
+        else:
+            _note_domain(domain, answer, item.now)
+    for now, domains in alive.items():
+        _domains_alive(domains, now)
+
+
+def _delivered(items: list[Claimed], lease: datetime, now: datetime, status: int) -> dict:
+    """What `_record` does for a 2xx, for many rows claimed with the same lease."""
+    held = Delivery.objects.filter(
+        pk__in=[item.row.pk for item in items], state=State.SENDING, lease_until=lease
+    )
+    held.update(
+        state=State.DELIVERED,
+        lease_until=None,
+        attempts=F("attempts") + 1,
+        last_status=status,
+        last_error=f"HTTP {status}",
+        delivered_at=now,
+    )
+    for item in items:
+        logger.info("delivered %s to %s (%d)", item.row.activity_id, item.row.inbox_url, status)
+    return dict.fromkeys((item.row.pk for item in items), State.DELIVERED)
+
+
+def release(items: list[Claimed]) -> None:
+    """Give back rows claimed but not sent (the process is exiting): pending and due again,
+    while their lease holds."""
+    for item in items:
+        _finish(item.row, item.lease, State.PENDING, next_try_at=item.now)
+
+
 def _finish(row: Delivery, lease: datetime, state: str, **fields: object) -> str:
     held = Delivery.objects.filter(pk=row.pk, state=State.SENDING, lease_until=lease)
     held.update(state=state, lease_until=None, **fields)
@@ -289,8 +467,6 @@ def _finish(row: Delivery, lease: datetime, state: str, **fields: object) -> str
 
 
 def _postpone(row: Delivery, lease: datetime, when: datetime, **fields: object) -> str:
-    from wikisocial.federation.tasks import send_delivery
-
     _finish(row, lease, State.PENDING, next_try_at=when, **fields)
     enqueue_at(send_delivery, when, row.pk)  # where the backend can wait; else deliver_due
     return State.PENDING
@@ -316,6 +492,18 @@ def domain_alive(
         consecutive_failures=0,
         first_failure_at=None,
         open_until=pause_until,
+        dead=False,
+        marked_dead_at=None,
+        last_success_at=now,
+    )
+
+
+def _domains_alive(domains: set[str], now: datetime) -> None:
+    """`domain_alive` (without a pause) for many domains in one UPDATE."""
+    DomainHealth.objects.filter(domain__in=domains).update(
+        consecutive_failures=0,
+        first_failure_at=None,
+        open_until=None,
         dead=False,
         marked_dead_at=None,
         last_success_at=now,
@@ -362,7 +550,11 @@ def deliver_due(
         | Q(state=State.SENDING, lease_until__lt=at)
     )
     ids = list(due.order_by("next_try_at").values_list("pk", flat=True)[:limit])
-    return sum(attempt(pk, now) is not None for pk in ids)
+    # Concurrently, a batch at a time: a backlog with hanging inboxes in it is not sent one
+    # TIMEOUT after another. (sending.py imports this module, hence the late import.)
+    from wikisocial.federation.sending import send_many
+
+    return sum(len(send_many(chunk, now)) for chunk in _chunks(ids, TASK_BATCH))
 
 
 def prune(now: datetime | None = None) -> int:

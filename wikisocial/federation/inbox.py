@@ -8,19 +8,24 @@ is it stored, once per id, and processed by a background task; the sender gets 2
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+from collections.abc import Callable
 from datetime import timedelta
 
 import orjson
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from wikisocial.federation.actors import fetch_key, host_of, key_owner, known_key
-from wikisocial.federation.models import InboxItem
+from wikisocial.accounts.models import Account
+from wikisocial.federation.actors import fetch_key, host_of, key_owner
+from wikisocial.federation.models import InboxItem, RemoteKey
 from wikisocial.federation.signatures import SignatureError, UnknownKeyError, verify_any
 
 logger = logging.getLogger(__name__)
@@ -73,15 +78,37 @@ def _rotated(headers: dict) -> bool:
     owner = key_owner(key_id)
     if owner is None or (owner.fetched_at and owner.fetched_at > timezone.now() - KEY_REFRESH):
         return False
+    # A fetch that fails leaves fetched_at as it was: without this mark every forged request
+    # would make us fetch the actor again (and cost a DNS lookup and a connection each).
+    mark = f"inbox:key-refresh:{hashlib.sha256(key_id.encode()).hexdigest()}"
+    if not cache.add(mark, 1, KEY_REFRESH.total_seconds()):
+        return False
     return fetch_key(key_id) is not None
 
 
-def _verified_key(request: HttpRequest, body: bytes) -> str:
+def _remembering(found: dict[str, RemoteKey]) -> Callable[[str], str | None]:
+    """A key lookup for the verifier that keeps the row it found (with its owner), so that
+    checking the activity's actor costs no second query."""
+
+    def lookup(key_id: str) -> str | None:
+        row = RemoteKey.objects.select_related("owner").filter(key_id=key_id).first()
+        if row is None:
+            return None
+        found[key_id] = row
+        return row.public_key_pem
+
+    return lookup
+
+
+def _verified_key(request: HttpRequest, body: bytes) -> tuple[str, Account | None]:
+    """The key id of a valid signature, and the key's owner."""
     headers = dict(request.headers)
     url = request.build_absolute_uri()
+    found: dict[str, RemoteKey] = {}
+    lookup = _remembering(found)
 
     def verify():
-        return verify_any(request.method, url, headers, body, known_key)
+        return verify_any(request.method, url, headers, body, lookup)
 
     try:
         try:
@@ -97,7 +124,8 @@ def _verified_key(request: HttpRequest, body: bytes) -> str:
             verified = verify()
     except SignatureError as exc:
         raise Refused(401, f"signature refused: {exc}") from None
-    return verified.key_id
+    row = found.get(verified.key_id)
+    return verified.key_id, row.owner if row else key_owner(verified.key_id)
 
 
 def _actor_id(activity: dict) -> str:
@@ -113,8 +141,7 @@ def check(request: HttpRequest) -> tuple[dict, str]:
     """The activity and its actor's id, or Refused with a status and the reason."""
     body = _body(request)
     activity = _activity(body)
-    key_id = _verified_key(request, body)
-    owner = key_owner(key_id)
+    key_id, owner = _verified_key(request, body)
     actor_id = _actor_id(activity)
     if owner is None or owner.uri != actor_id:
         raise Refused(401, f"signed by {key_id}, but the activity's actor is {actor_id}")
@@ -127,9 +154,10 @@ def check(request: HttpRequest) -> tuple[dict, str]:
 
 
 def _local_account_exists(username: str) -> bool:
-    from wikisocial.accounts.models import Account
-
-    return Account.objects.visible_to(None).local().filter(username__iexact=username).exists()
+    """Case-insensitive, through the unique index on LOWER(username) (``iexact`` would be a
+    LIKE, which SQLite answers by scanning every local account)."""
+    local = Account.objects.visible_to(None).local().annotate(lower_name=Lower("username"))
+    return local.filter(lower_name=username.lower()).exists()
 
 
 @csrf_exempt

@@ -11,6 +11,9 @@ from wikisocial.accounts.models import Account, ActorType
 
 
 def absolute(path: str) -> str:
+    """``path`` on this instance's origin; a full URL (media on S3 storage) stays as it is."""
+    if path.startswith(("https://", "http://")):
+        return path
     return settings.SITE_URL + path
 
 
