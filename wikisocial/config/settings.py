@@ -72,6 +72,21 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "wikisocial.accounts.middleware.CodeOfConductMiddleware",
 ]
+# Operations (wikisocial/core/health.py, metrics.py, logs.py): /health, /ready and /metrics are
+# answered before any other middleware runs; the access log and the latency histogram, when
+# on, wrap everything else.
+METRICS_ENABLED = env.get_bool("WIKISOCIAL_METRICS")
+METRICS_TOKEN = env.get("WIKISOCIAL_METRICS_TOKEN")
+METRICS_ALLOW = env.metrics_allowed_networks()
+METRICS_TOP_DOMAINS = env.get_int("WIKISOCIAL_METRICS_TOP_DOMAINS", 20)
+LOG_FORMAT = env.log_format()
+ACCESS_LOG = env.get_bool("WIKISOCIAL_ACCESS_LOG", LOG_FORMAT == "json")
+MIDDLEWARE = [
+    "wikisocial.core.health.OpsEndpointsMiddleware",
+    *(["wikisocial.core.logs.AccessLogMiddleware"] if ACCESS_LOG else []),
+    *(["wikisocial.core.metrics.RequestMetricsMiddleware"] if METRICS_ENABLED else []),
+    *MIDDLEWARE,
+]
 
 FORM_RENDERER = "wikisocial.web.forms.FormRenderer"
 ROOT_URLCONF = "wikisocial.config.urls"
@@ -96,6 +111,12 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database(DATA_DIR)}
+_replica = env.database_replica()
+if _replica is not None:
+    # Timeline reads go to the replica (wikisocial/core/db.py); every write and every other
+    # read to the primary.
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["wikisocial.core.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -131,7 +152,14 @@ STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
-SERVE_MEDIA = env.get_bool("WIKISOCIAL_SERVE_MEDIA", True)
+# Uploads: the data folder's media/ by default, or an S3-compatible bucket
+# (WIKISOCIAL_MEDIA_STORAGE=s3) whose URLs browsers and other servers read directly.
+STORAGES = {
+    "default": env.media_storage(),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ON_DISK = STORAGES["default"]["BACKEND"].endswith("FileSystemStorage")
+SERVE_MEDIA = MEDIA_ON_DISK and env.get_bool("WIKISOCIAL_SERVE_MEDIA", True)
 
 # Requests larger than this are refused with 413 before Django reads the body.
 MAX_REQUEST_BYTES = env.get_int("WIKISOCIAL_MAX_REQUEST_BYTES", 16 * 1024 * 1024)
@@ -142,9 +170,21 @@ for _key, _value in env.email(DATA_DIR).items():
 DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL") or f"WikiSocial <noreply@{_host}>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-TASKS = {"default": env.tasks_backend()}
+TASKS = {"default": env.tasks_backend(env.get("REDIS_URL"))}
+# One RQ queue per task queue on REDIS_URL; `wikisocial worker` serves them in order. (The
+# django_rq app itself is not installed: its admin pages are not needed, and the database
+# schema stays the same whichever backend is chosen.)
+RQ_QUEUES = env.rq_queues(env.get("REDIS_URL"))
+# Periodic jobs (wikisocial/core/periodic.py): how often the federation sweeps run, once
+# across all workers.
+SWEEP_SECONDS = env.positive_seconds("WIKISOCIAL_SWEEP_SECONDS", 60)
+# How long a worker holds a delivery it is sending (federation/delivery.py); a killed worker's
+# deliveries are sent again once it expires. At least 30 s: three POSTs' worth (10 s at most).
+DELIVERY_LEASE_SECONDS = env.delivery_lease_seconds()
 
 CACHES = {"default": env.cache(env.get("REDIS_URL"))}
+# /ready checks it answers when set (wikisocial/core/health.py).
+REDIS_URL = env.get("REDIS_URL")
 
 SESSION_COOKIE_SECURE = SCHEME == "https"
 CSRF_COOKIE_SECURE = SCHEME == "https"
@@ -206,11 +246,26 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        # WIKISOCIAL_LOG_FORMAT=json: one JSON object per line (wikisocial/core/logs.py).
+        "json": {"()": "wikisocial.core.logs.JsonFormatter"},
     },
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Paths with secrets in them (confirmation and reset links) are redacted in every line
+    # that names a request, as django.request's "Not Found: /path" does.
+    "filters": {"redact_paths": {"()": "wikisocial.core.logs.RedactPathFilter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact_paths"],
+        }
+    },
     "root": {"handlers": ["stderr"], "level": "WARNING"},
     "loggers": {
-        "wikisocial": {"level": env.get("WIKISOCIAL_LOG_LEVEL", "INFO"), "propagate": True},
+        "wikisocial": {"level": env.log_level("WIKISOCIAL_LOG_LEVEL", "INFO"), "propagate": True},
+        # The access log is INFO lines; switched on and off by WIKISOCIAL_ACCESS_LOG alone.
+        "wikisocial.access": {"level": "INFO", "propagate": True},
+        # Before any handler (Django's own console one too) sees "Not Found: /path".
+        "django.request": {"filters": ["redact_paths"], "propagate": True},
         "django_tasks": {"level": "INFO", "propagate": True},
         "django_tasks_db": {"level": "INFO", "propagate": True},
     },

@@ -5,7 +5,10 @@ from __future__ import annotations
 import errno
 import socket
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from wikisocial.core.metrics import multiprocess_dir_for, prepare_multiprocess_dir
 
 
 def ensure_port_free(host: str, port: int) -> None:
@@ -18,6 +21,19 @@ def ensure_port_free(host: str, port: int) -> None:
                 message = f"port {port} on {host} is in use; pick another with --port"
                 raise CommandError(message) from exc
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
+def close_connections_before_fork() -> None:
+    """Close this process's database connections and connection pools (the startup checks
+    opened them): Granian forks the workers, and a pool (its connections, its threads) must
+    not be shared across processes; each worker opens its own on first use."""
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        connection.close()
+        close_pool = getattr(connection, "close_pool", None)  # PostgreSQL's backend only
+        if close_pool is not None:
+            close_pool()
 
 
 class Command(BaseCommand):
@@ -34,6 +50,12 @@ class Command(BaseCommand):
         from granian.constants import Interfaces
 
         ensure_port_free(host, port)
+        if settings.METRICS_ENABLED:
+            # The worker processes add up their request metrics in files there (and inherit
+            # the variable pointing at it); emptied so a restart starts from zero. On a local
+            # disk, one per host and port (PROMETHEUS_MULTIPROC_DIR when set).
+            prepare_multiprocess_dir(multiprocess_dir_for(port))
+        close_connections_before_fork()
         self.stdout.write(f"Serving on http://{host}:{port}/ ({workers} process(es))")
         Granian(
             "wikisocial.config.wsgi:application",

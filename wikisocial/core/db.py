@@ -1,0 +1,136 @@
+"""Read-replica routing: timeline reads may go to a replica (DATABASE_REPLICA_URL), everything
+else, and every write, to the primary.
+
+Routing by model would send every read of a post to the replica, including the one an action
+makes just before it writes, where replication lag turns into lost updates. So nothing goes
+to the replica unless the code asks: a function decorated with :func:`reads_from_replica` (or
+a ``with replica_reads():`` block) reads from it, and only its reads. The flag lives in a
+context variable, so concurrent requests in threads don't see each other's.
+
+The router is installed only when a replica is configured; without one the decorators cost a
+context-variable set and reset.
+
+A replica that stops answering must not take the timelines down with it: a decorated function
+whose replica read fails with a connection error runs again on the primary, and this process
+reads from the primary for :data:`REPLICA_PAUSE_SECONDS` before trying the replica again
+(/ready reports it ``degraded`` meanwhile, without failing).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, ParamSpec, TypeVar
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+
+logger = logging.getLogger(__name__)
+
+REPLICA = "replica"
+# How long this process reads from the primary after the replica failed.
+REPLICA_PAUSE_SECONDS = 30.0
+
+# time.monotonic() until which the replica is not used (per process).
+_replica_paused_until = 0.0
+
+_replica_reads: ContextVar[bool] = ContextVar("wikisocial_replica_reads", default=False)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def replica_reads() -> Iterator[None]:
+    """Reads inside this block go to the replica (when there is one). Querysets must be
+    evaluated inside it: a lazy queryset evaluated later reads wherever it is then."""
+    token = _replica_reads.set(True)
+    try:
+        yield
+    finally:
+        _replica_reads.reset(token)
+
+
+def reads_from_replica(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorator: ``func``'s reads go to the replica; for functions that return evaluated
+    results (lists, pages), never lazy querysets."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with replica_reads():
+            if not reading_from_replica():
+                return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except (OperationalError, InterfaceError) as exc:
+                # The block reads nothing but the replica: its connection failed.
+                pause_replica(exc)
+        return func(*args, **kwargs)  # on the primary; its own errors propagate
+
+    return wrapper
+
+
+def pause_replica(reason: object) -> None:
+    """Read from the primary for REPLICA_PAUSE_SECONDS (the replica failed: ``reason``), and
+    drop this thread's replica connection so the next try opens a new one."""
+    global _replica_paused_until
+    logger.warning(
+        "read replica failed (%s); reading from the primary for %.0f s",
+        reason,
+        REPLICA_PAUSE_SECONDS,
+    )
+    _replica_paused_until = time.monotonic() + REPLICA_PAUSE_SECONDS
+    try:
+        connections[REPLICA].close()
+    except Exception:  # already broken: closing it is all we wanted
+        logger.debug("closing the replica connection failed", exc_info=True)
+
+
+def replica_paused() -> bool:
+    return time.monotonic() < _replica_paused_until
+
+
+def reading_from_replica() -> bool:
+    """Whether reads here would go to the replica (a replica is configured, asked for, and
+    not paused after a failure)."""
+    return _replica_reads.get() and REPLICA in settings.DATABASES and not replica_paused()
+
+
+class ReplicaRouter:
+    """Django database router (settings.DATABASE_ROUTERS when DATABASE_REPLICA_URL is set)."""
+
+    def db_for_read(self, model: type, **hints: Any) -> str:
+        # Never None: Django would then read where the instance came from, and an object
+        # loaded in a replica block would keep reading the replica (related objects,
+        # refresh_from_db) long after it.
+        return REPLICA if reading_from_replica() else DEFAULT_DB_ALIAS
+
+    def db_for_write(self, model: type, **hints: Any) -> str:
+        # Rows read from the replica are saved to the primary all the same.
+        return DEFAULT_DB_ALIAS
+
+    def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool:
+        return True  # the same data on both
+
+    def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool:
+        # The replica follows the primary's schema through replication.
+        return db != REPLICA
+
+
+def refresh_statistics() -> str:
+    """Refresh the query planner's statistics on SQLite: a periodic job (core/periodic.py).
+    Without them SQLite's planner reads the public timeline through the index on
+    ``group_id`` (NULL for nearly every post) and sorts the whole table: 400 ms instead of
+    1.5 ms at 30,000 posts (bench/README.md). ``analysis_limit`` samples each index, so a run
+    stays in milliseconds on a large database. PostgreSQL's autovacuum analyses by itself."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "sqlite":
+        return ""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA analysis_limit=1000")
+        cursor.execute("ANALYZE")
+    return "statistics refreshed"
