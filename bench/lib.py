@@ -109,18 +109,10 @@ def result(
 def rate(name: str, database: str, count: int, seconds: float, **extra: object) -> dict:
     """A throughput scenario: ``count`` things done in ``seconds`` (no per-item latencies;
     p50/p95/p99 are None unless ``extra`` gives them)."""
-    out = {
-        "name": name,
-        "database": database,
-        "p50_ms": None,
-        "p95_ms": None,
-        "p99_ms": None,
-        "throughput_per_s": round(count / seconds, 1) if seconds else None,
-        "count": count,
-        "seconds": round(seconds, 3),
+    throughput = round(count / seconds, 1) if seconds else None
+    return value(name, database, count=count, seconds=round(seconds, 3), **extra) | {
+        "throughput_per_s": throughput
     }
-    out.update(extra)
-    return out
 
 
 def value(name: str, database: str, **extra: object) -> dict:

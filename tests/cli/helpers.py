@@ -11,6 +11,7 @@ import contextlib
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -241,3 +242,20 @@ def fresh_databases(stem: str, names: list[str]) -> tuple[dict[str, str], Callab
 
     urls = {name: urlunsplit(parts._replace(path=f"/{db}")) for name, db in databases.items()}
     return urls, drop
+
+
+def migrated_template(folder: Path, timeout: float = 120) -> Path:
+    """A data folder in ``folder`` migrated once (SQLite), for tests to copy (``migrated``)."""
+    data = folder / "data"
+    result = run_cli(["migrate", "--verbosity", "0"], data, timeout=timeout)
+    assert result.returncode == 0, result.stderr
+    return data
+
+
+def migrated(tmp_path: Path, template: Path) -> Path:
+    """A fresh data folder (no secret key yet) holding a copy of the template's database."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for db_file in template.glob("wikisocial.sqlite3*"):
+        shutil.copy2(db_file, data / db_file.name)
+    return data

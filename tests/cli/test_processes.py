@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -27,6 +26,8 @@ from tests.cli.helpers import (
     http_get,
     kill_group,
     kill_pid,
+    migrated,
+    migrated_template,
     port_accepts,
     run_cli,
     shell_json,
@@ -47,19 +48,7 @@ def no_traceback(result: subprocess.CompletedProcess) -> None:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
     """A data folder migrated once; tests copy its database into their own fresh folder."""
-    data = tmp_path_factory.mktemp("template") / "data"
-    result = run_cli(["migrate", "--verbosity", "0"], data, timeout=90)
-    assert result.returncode == 0, result.stderr
-    return data
-
-
-def migrated(tmp_path: Path, template: Path) -> Path:
-    """A fresh data folder (no secret key yet) holding a copy of the migrated database."""
-    data = tmp_path / "data"
-    data.mkdir()
-    for db_file in template.glob("wikisocial.sqlite3*"):
-        shutil.copy2(db_file, data / db_file.name)
-    return data
+    return migrated_template(tmp_path_factory.mktemp("template"), timeout=90)
 
 
 @dataclass

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -29,6 +28,8 @@ from tests.cli.helpers import (
     clean_env,
     fresh_databases,
     kill_group,
+    migrated,
+    migrated_template,
     run_cli,
     shell_json,
     wait_until,
@@ -41,19 +42,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("worker-queues")]
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    """A data folder migrated once (SQLite); tests copy its database."""
-    data = tmp_path_factory.mktemp("worker-template") / "data"
-    result = run_cli(["migrate", "--verbosity", "0"], data, timeout=120)
-    assert result.returncode == 0, result.stderr
-    return data
-
-
-def fresh(tmp_path: Path, template: Path) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    for db_file in template.glob("wikisocial.sqlite3*"):
-        shutil.copy2(db_file, data / db_file.name)
-    return data
+    """A data folder migrated once (SQLite); tests copy its database (``migrated``)."""
+    return migrated_template(tmp_path_factory.mktemp("worker-template"))
 
 
 @pytest.fixture
@@ -129,7 +119,7 @@ MAILS = [
 
 
 def test_database_queue_takes_local_then_inbound_then_outbound(tmp_path, template):
-    data = fresh(tmp_path, template)
+    data = migrated(tmp_path, template)
     env = {"WIKISOCIAL_EMAIL_BACKEND": "file"}
     ids = enqueue_mails(data, env, MAILS)
 
@@ -144,7 +134,7 @@ def test_database_queue_takes_local_then_inbound_then_outbound(tmp_path, templat
 
 
 def test_redis_queues_in_priority_order_and_one_queue_alone(tmp_path, template, redis):
-    data = fresh(tmp_path, template)
+    data = migrated(tmp_path, template)
     env = {
         "WIKISOCIAL_EMAIL_BACKEND": "file",
         "WIKISOCIAL_TASKS_BACKEND": "rq",
@@ -197,7 +187,7 @@ def workers(data: Path, env: dict[str, str], count: int, *args: str):
 
 
 def test_two_redis_workers_share_the_queue_and_run_delayed_tasks(tmp_path, template, redis):
-    data = fresh(tmp_path, template)
+    data = migrated(tmp_path, template)
     env = {
         "WIKISOCIAL_EMAIL_BACKEND": "file",
         "WIKISOCIAL_TASKS_BACKEND": "rq",
@@ -250,7 +240,7 @@ def test_racing_worker_processes_claim_each_period_once(tmp_path, template):
     SQLite (a file, as in production) or, in the PostgreSQL pass, a database of its own."""
     db_urls, drop = fresh_databases("periodic", ["race"])
     try:
-        data = fresh(tmp_path, template)
+        data = migrated(tmp_path, template)
         env = {"DATABASE_URL": db_urls["race"]} if db_urls else {}
         if db_urls:
             assert run_cli(["migrate", "-v0"], data, env=clean_env(data, **env)).returncode == 0
@@ -286,7 +276,7 @@ def test_racing_worker_processes_claim_each_period_once(tmp_path, template):
     ],
 )
 def test_bad_worker_settings_are_one_line_errors(tmp_path, template, args, env, message):
-    data = fresh(tmp_path, template)
+    data = migrated(tmp_path, template)
     result = run_cli(["worker", "--batch", *args], data, env=clean_env(data, **env))
     assert result.returncode != 0
     assert message in result.stderr, result.stderr
@@ -294,7 +284,7 @@ def test_bad_worker_settings_are_one_line_errors(tmp_path, template, args, env, 
 
 
 def test_the_delivery_lease_comes_from_the_environment(tmp_path, template):
-    data = fresh(tmp_path, template)
+    data = migrated(tmp_path, template)
     code = (
         "from wikisocial.federation import delivery\n"
         f"print({JSON_MARK!r} + str(delivery.LEASE.total_seconds()))"
@@ -371,7 +361,7 @@ def test_a_worker_stopped_with_sigterm_records_the_deliveries_in_flight(
     """SIGTERM while POSTs to a slow inbox are in flight: the worker waits for them and
     records them before it exits, so none stays in *sending* (to be sent again when its lease
     expires)."""
-    data = fresh(tmp_path, template)
+    data = migrated(tmp_path, template)
     env = {"WIKISOCIAL_DEV_FEDERATION": "1"}
     if backend == "rq":
         env |= {"WIKISOCIAL_TASKS_BACKEND": "rq", "REDIS_URL": request.getfixturevalue("redis")}

@@ -119,13 +119,6 @@ def running_inbox() -> Iterator[Inbox]:
         thread.join(5)
 
 
-@pytest.fixture
-def inbox(settings) -> Iterator[Inbox]:
-    settings.DEV_FEDERATION = True  # loopback allowed, as for instances side by side
-    with running_inbox() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
 def _short_timeout(monkeypatch):
     monkeypatch.setattr(delivery, "TIMEOUT", 0.5)

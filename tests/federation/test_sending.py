@@ -19,7 +19,13 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from tests.federation.test_delivery import Inbox, activity, answer, running_inbox
+# The loopback inbox and the short POST timeout are test_delivery's fixtures.
+from tests.federation.test_delivery import (  # noqa: F401
+    Inbox,
+    _short_timeout,
+    activity,
+    answer,
+)
 from wikisocial.federation import delivery, sending
 from wikisocial.federation.models import Delivery
 
@@ -34,18 +40,6 @@ def slow(seconds: float) -> Callable[[BaseHTTPRequestHandler], None]:
         answer(202)(handler)
 
     return respond
-
-
-@pytest.fixture
-def inbox(settings) -> Iterator[Inbox]:
-    settings.DEV_FEDERATION = True  # loopback allowed, as for instances side by side
-    with running_inbox() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _short_timeout(monkeypatch):
-    monkeypatch.setattr(delivery, "TIMEOUT", 0.5)
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ from email.utils import parsedate_to_datetime
 import orjson
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -488,22 +488,21 @@ def domain_alive(
     now = now or timezone.now()
     if pause_until is not None:
         DomainHealth.objects.get_or_create(domain=domain)
-    DomainHealth.objects.filter(domain=domain).update(
-        consecutive_failures=0,
-        first_failure_at=None,
-        open_until=pause_until,
-        dead=False,
-        marked_dead_at=None,
-        last_success_at=now,
-    )
+    _mark_alive(DomainHealth.objects.filter(domain=domain), now, pause_until)
 
 
 def _domains_alive(domains: set[str], now: datetime) -> None:
     """`domain_alive` (without a pause) for many domains in one UPDATE."""
-    DomainHealth.objects.filter(domain__in=domains).update(
+    _mark_alive(DomainHealth.objects.filter(domain__in=domains), now)
+
+
+def _mark_alive(
+    rows: QuerySet[DomainHealth], now: datetime, pause_until: datetime | None = None
+) -> None:
+    rows.update(
         consecutive_failures=0,
         first_failure_at=None,
-        open_until=None,
+        open_until=pause_until,
         dead=False,
         marked_dead_at=None,
         last_success_at=now,
