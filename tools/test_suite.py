@@ -57,13 +57,13 @@ def redis_reachable(url: str) -> str | None:
 
 
 def pytest_cmd(extra: list[str]) -> list[str]:
-    # loadfile: the tests of a module stay on one worker, so a module that starts its own
-    # instances starts them once, and modules sharing a service by number (a Redis database
-    # per module, tests/services.py) never run beside themselves. Not loadgroup: with pytest
-    # 9 xdist 3.8 cannot tag node ids any more (pytest keeps them in Node._id), so its
-    # xdist_group marks group nothing and a module's tests were spread over the workers.
+    # load: tests go to whichever worker is free. A module that starts its own instances does
+    # so once per worker that runs its tests: with pytest 9, pytest-xdist 3.8's loadgroup
+    # cannot tag node ids any more (pytest keeps them in Node._id), so xdist_group marks
+    # group nothing; modules sharing a service by number take one per worker
+    # (tests/services.py).
     cpus = os.cpu_count() or 1
-    workers = ["-n", str(min(cpus, 4)), "--dist", "loadfile"] if cpus > 1 else []
+    workers = ["-n", str(min(cpus, 4)), "--dist", "load"] if cpus > 1 else []
     return [str(BIN / "pytest"), "-p", "no:cacheprovider", *workers, *extra]
 
 

@@ -267,7 +267,7 @@ def _update_returning(
     table = Delivery._meta.db_table
     skips = connection.features.has_select_for_update_skip_locked
     skip = " FOR UPDATE SKIP LOCKED" if skips else ""
-    # Only our own constant SQL pieces and placeholders are put together here.
+    # Only our own constant SQL pieces and parameter marks are put together here.
     sql = (
         f"UPDATE {table} SET {assignments} WHERE id IN ("  # noqa: S608
         f"SELECT id FROM {table} WHERE id IN ({marks}) AND {condition}{skip}) RETURNING id"
