@@ -11,19 +11,18 @@ from __future__ import annotations
 import contextlib
 import json
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.cli.helpers import (
     JSON_MARK,
-    WIKISOCIAL,
     clean_env,
     free_port,
     fresh_databases,
     kill_group,
     run_cli,
+    spawn,
     wait_for_http,
 )
 
@@ -79,15 +78,7 @@ class Instance(RunningServer):
         return f"@{username}@{self.domain}"
 
     def start(self) -> None:
-        with self.log.open("w") as out:
-            self.proc = subprocess.Popen(
-                [*WIKISOCIAL, "run", "--port", str(self.port)],
-                env=self.env,
-                cwd=tempfile.gettempdir(),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.proc = spawn(["run", "--port", str(self.port)], self.env, self.log)
 
     def wait_ready(self) -> None:
         assert self.proc is not None

@@ -259,3 +259,17 @@ def migrated(tmp_path: Path, template: Path) -> Path:
     for db_file in template.glob("wikisocial.sqlite3*"):
         shutil.copy2(db_file, data / db_file.name)
     return data
+
+
+def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Start ``wikisocial *args`` in a session of its own (so kill_group stops all it starts),
+    its output into ``log``."""
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [*WIKISOCIAL, *args],
+            env=env,
+            cwd=tempfile.gettempdir(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )

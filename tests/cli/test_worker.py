@@ -46,6 +46,15 @@ def template(tmp_path_factory) -> Path:
     return migrated_template(tmp_path_factory.mktemp("worker-template"))
 
 
+def rq_env(redis: str) -> dict[str, str]:
+    """A worker's environment on the Redis queues at ``redis`` (e-mails into files)."""
+    return {
+        "WIKISOCIAL_EMAIL_BACKEND": "file",
+        "WIKISOCIAL_TASKS_BACKEND": "rq",
+        "REDIS_URL": redis,
+    }
+
+
 @pytest.fixture
 def redis(tmp_path) -> str:
     url = redis_url("worker")
@@ -135,11 +144,7 @@ def test_database_queue_takes_local_then_inbound_then_outbound(tmp_path, templat
 
 def test_redis_queues_in_priority_order_and_one_queue_alone(tmp_path, template, redis):
     data = migrated(tmp_path, template)
-    env = {
-        "WIKISOCIAL_EMAIL_BACKEND": "file",
-        "WIKISOCIAL_TASKS_BACKEND": "rq",
-        "REDIS_URL": redis,
-    }
+    env = rq_env(redis)
     ids = enqueue_mails(data, env, MAILS)
 
     only_out = run_cli(
@@ -188,11 +193,7 @@ def workers(data: Path, env: dict[str, str], count: int, *args: str):
 
 def test_two_redis_workers_share_the_queue_and_run_delayed_tasks(tmp_path, template, redis):
     data = migrated(tmp_path, template)
-    env = {
-        "WIKISOCIAL_EMAIL_BACKEND": "file",
-        "WIKISOCIAL_TASKS_BACKEND": "rq",
-        "REDIS_URL": redis,
-    }
+    env = rq_env(redis)
     mails = [{"subject": f"m{n}", "queue": "default"} for n in range(30)]
     later = datetime.now(UTC) + timedelta(seconds=4)
     mails.append({"subject": "later", "queue": "outbound", "at": later.isoformat()})

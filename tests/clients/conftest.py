@@ -22,7 +22,6 @@ import hashlib
 import re
 import secrets
 import subprocess
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -35,11 +34,11 @@ import httpx
 import pytest
 
 from tests.cli.helpers import (
-    WIKISOCIAL,
     clean_env,
     free_port,
     fresh_databases,
     run_cli,
+    spawn,
     unique_word,
     wait_for_http,
 )
@@ -214,15 +213,7 @@ class Server(RunningServer):
             if database:
                 extra["DATABASE_URL"] = database
             self.env = clean_env(self.data, **extra, **self.extra_env)
-            with self.log.open("w") as out:
-                self.proc = subprocess.Popen(
-                    [*WIKISOCIAL, *args],
-                    env=self.env,
-                    cwd=tempfile.gettempdir(),
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
+            self.proc = spawn(args, self.env, self.log)
             try:
                 self.wait_ready()
                 return

@@ -27,7 +27,6 @@ import contextlib
 import json
 import os
 import subprocess
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -41,12 +40,12 @@ import pytest
 
 from tests.cli.helpers import (
     JSON_MARK,
-    WIKISOCIAL,
     clean_env,
     descendants,
     free_port,
     fresh_databases,
     kill_group,
+    spawn,
     unique_word,
     wait_until,
 )
@@ -88,15 +87,7 @@ class LayoutInstance(Instance):
 
     def _spawn(self, args: list[str], log: Path) -> subprocess.Popen:
         self.logs.append(log)
-        with log.open("w") as out:
-            return subprocess.Popen(
-                [*WIKISOCIAL, *args],
-                env=self.env,
-                cwd=tempfile.gettempdir(),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        return spawn(args, self.env, log)
 
     def migrate(self) -> subprocess.Popen:
         return self._spawn(["migrate", "--verbosity", "0"], self.log.with_name("A-migrate.log"))
