@@ -239,6 +239,38 @@ def test_the_hashtag_timeline(ana, bea, client):
     assert "rocks" in page and "so does" in page and "quietly" not in page
 
 
+def test_a_hashtag_page_reads_on_past_posts_it_may_not_show(ana, bea):
+    """The page is read in two steps (candidates from the tag index, then the visibility
+    rule): posts it leaves out (followers-only ones are never on a hashtag timeline) only
+    make it read further, up to TAG_ROUNDS candidate pages, and a page cut short still leads
+    to the next one."""
+    shown = [write(bea, f"#Survey public {i}") for i in range(3)]
+    for i in range(10):
+        write(bea, f"#survey for followers {i}", visibility="private")
+    assert ids(queries.hashtag("survey", None, queries.Cursor(limit=2))) == [
+        shown[2].pk,
+        shown[1].pk,
+    ]
+    after = queries.hashtag("survey", None, queries.Cursor(limit=2, max_id=shown[1].pk))
+    assert ids(after) == [shown[0].pk]
+    # Just above the oldest post, with min_id: the closest ones, newest first.
+    above = queries.hashtag("survey", ana.account, queries.Cursor(limit=2, min_id=shown[0].pk))
+    assert ids(above) == [shown[2].pk, shown[1].pk]
+
+    more_hidden = [write(bea, f"#survey quiet {i}", visibility="private") for i in range(20)]
+    stranger = queries.hashtag("survey", None, queries.Cursor(limit=2))
+    assert ids(stranger) == []  # 4 rounds of 4 candidates, all hidden from a stranger
+    assert stranger.page.next_max_id == more_hidden[4].pk  # the last candidate read
+    pages, cursor = [], queries.Cursor(limit=2, max_id=stranger.page.next_max_id)
+    for _ in range(5):
+        page = queries.hashtag("survey", None, cursor)
+        pages += ids(page)
+        if page.page.next_max_id is None or len(pages) >= 3:
+            break
+        cursor = queries.Cursor(limit=2, max_id=page.page.next_max_id)
+    assert pages == [shown[2].pk, shown[1].pk, shown[0].pk]
+
+
 def test_the_profile_tabs(ana, bea):
     plain = write(ana, "plain")
     reply_to_bea = write(ana, "@bea reply", in_reply_to=write(bea, "q"))

@@ -143,13 +143,31 @@ def database_replica() -> dict | None:
     return config
 
 
+def _cursor_factory(connection: object, **kwargs: object) -> object:
+    """psycopg's cursor factory, imported when the first cursor is made (not with settings)."""
+    from wikisocial.core.db import cursor_factory
+
+    return cursor_factory(connection, **kwargs)
+
+
 def _server_database(url: str, name: str) -> dict:
     try:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     except ValueError as exc:
         raise ConfigError(f"{name} is not a database URL we understand: {exc}") from exc
     if config["ENGINE"] == "django.db.backends.postgresql":
-        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", 5)
+        # Timeline reads run as prepared statements with generic plans (core/db.py,
+        # prepared_statements); every other query is sent with its values and planned as usual.
+        options["cursor_factory"] = _cursor_factory
+        # psycopg prepares nothing with None (Django's default); the preparing cursor asks
+        # for each statement itself, and no other cursor binds on the server, so this
+        # threshold is never reached.
+        options.setdefault("prepare_threshold", 1_000_000)
+        options["options"] = " ".join(
+            filter(None, [options.get("options"), "-c plan_cache_mode=force_generic_plan"])
+        )
     pool = database_pool()
     if pool is not None:
         if config["ENGINE"] != "django.db.backends.postgresql":

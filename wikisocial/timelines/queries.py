@@ -4,14 +4,15 @@ says what is in a home feed, the visibility rule says what may be shown."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from wikisocial.accounts.models import Account
 from wikisocial.communities.models import readable_group_q
-from wikisocial.core.db import reads_from_replica
+from wikisocial.core.db import prepared_statements, reads_from_replica
 from wikisocial.core.markup import normalize_hashtag
 from wikisocial.core.pagination import Cursor, Page, paginate
 from wikisocial.posts.models import Hashtag, MediaAttachment, Mention, Pin, Post, Visibility
@@ -100,7 +101,8 @@ def home(viewer: Account, cursor: Cursor) -> Timeline:
         entries = entries.exclude(author__in=exclusive_members(viewer))
     page = paginate(entries.only("post_id"), cursor, key="post_id")
     ids = [entry.post_id for entry in page.items]
-    found = {p.pk: p for p in with_related(Post.objects.visible_to(viewer).filter(pk__in=ids))}
+    with prepared_statements():
+        found = {p.pk: p for p in with_related(Post.objects.visible_to(viewer).filter(pk__in=ids))}
     posts, shown = [], set()
     for pk in ids:
         post = found.get(pk)
@@ -111,8 +113,14 @@ def home(viewer: Account, cursor: Cursor) -> Timeline:
     return Timeline(posts, page)
 
 
-def _listing(qs: QuerySet, viewer: Account | None, cursor: Cursor) -> Timeline:
-    page = paginate(with_related(_not_muted(qs, viewer)), cursor)
+def _listing(
+    qs: QuerySet, viewer: Account | None, cursor: Cursor, *, prepared: bool = True
+) -> Timeline:
+    """A page of ``qs`` (muted and hidden authors left out); ``prepared``: run its queries as
+    prepared statements with a generic plan (core/db.py), for queries whose best plan does
+    not depend on the values in them."""
+    with prepared_statements() if prepared else nullcontext():
+        page = paginate(with_related(_not_muted(qs, viewer)), cursor)
     return Timeline(page.items, page)
 
 
@@ -185,15 +193,46 @@ def hashtag(
         Hashtag.objects.filter(name__in=[*wanted, *required, *unwanted]).values_list("name", "id")
     )
     if not any(n in ids for n in wanted) or any(n not in ids for n in required):
-        return _listing(qs.none(), viewer, cursor)
-    qs = qs.filter(_tagged([ids[n] for n in wanted if n in ids]))
+        return _listing(qs.none(), viewer, cursor, prepared=False)
     for other in required:
         qs = qs.filter(_tagged([ids[other]]))
     if any(n in ids for n in unwanted):
         qs = qs.exclude(_tagged([ids[n] for n in unwanted if n in ids]))
     if local_only is not None:
         qs = qs.filter(local=local_only)
-    return _listing(_with_media(qs) if only_media else qs, viewer, cursor)
+    uses = Post.hashtags.through.objects.filter(hashtag_id__in=[ids[n] for n in wanted if n in ids])
+    return _tagged_page(uses, _with_media(qs) if only_media else qs, viewer, cursor)
+
+
+TAG_ROUNDS = 4  # candidate pages read for one hashtag-timeline page at most
+
+
+def _tagged_page(uses: QuerySet, qs: QuerySet, viewer: Account | None, cursor: Cursor) -> Timeline:
+    """A page of the posts of ``qs`` among those ``uses`` (rows of the post–hashtag table)
+    name, in two steps, as the home feed: a page of post ids from the (hashtag, post) index
+    (posts migration 0005), then the posts among them that ``qs`` lets through, by id.
+    Joined in one query, the planner had to guess how common the tag was: a rare tag's page
+    walked the posts from the newest down (seconds at a million posts). When the rule leaves
+    too few, the next candidates are read, up to TAG_ROUNDS pages; a short page then still
+    links to the next one (``next_max_id`` is the last candidate read)."""
+    posts: list[Post] = []
+    batch = replace(cursor, limit=cursor.limit * 2)
+    for _ in range(TAG_ROUNDS):
+        candidates = paginate(uses.only("post_id"), batch, key="post_id")
+        ids = list(dict.fromkeys(use.post_id for use in candidates.items))
+        with prepared_statements():
+            found = {p.pk: p for p in with_related(_not_muted(qs.filter(pk__in=ids), viewer))}
+        posts += [found[pk] for pk in ids if pk in found]
+        done = len(candidates.items) < batch.limit or cursor.min_id is not None
+        if done or len(posts) >= cursor.limit:
+            break
+        batch = replace(batch, max_id=candidates.next_max_id)
+    # With min_id, the page just above it: the oldest of what was read.
+    posts = posts[-cursor.limit :] if cursor.min_id is not None else posts[: cursor.limit]
+    whole = done or len(posts) == cursor.limit
+    next_max_id = posts[-1].pk if whole and posts else candidates.next_max_id
+    prev_min_id = posts[0].pk if posts else candidates.prev_min_id
+    return Timeline(posts, Page(posts, next_max_id, prev_min_id))
 
 
 @reads_from_replica
