@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
@@ -80,4 +81,9 @@ class SignedInboxMiddleware:
         if match.func is not self.inbox:
             return self.get_response(request)
         request.resolver_match = match
+        # No "SELECT 1" before the first query (CONN_HEALTH_CHECKS): it was one of six round
+        # trips per activity. A connection that died since the last request fails this one
+        # (500, which senders retry) and is closed when the request ends (Django closes a
+        # connection that had errors), so the next request gets a new one.
+        connection.health_check_done = True
         return match.func(request, *match.args, **match.kwargs)
