@@ -232,3 +232,26 @@ def test_an_inbox_post_skips_the_page_middleware(client, private_key, bob, make_
         assert response.wsgi_request.resolver_match.view_name.endswith("inbox")
         assert "Vary" not in response and "Content-Language" not in response
     assert InboxItem.objects.count() == 2
+
+
+def test_with_the_database_queue_the_item_and_its_task_are_one_write(
+    client, private_key, bob, settings
+):
+    """django_tasks_db: the item and its processing task are written in one transaction; a
+    replay writes neither."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "inbound", "outbound"],
+        }
+    }
+    body = json.dumps(activity()).encode()
+    for _ in range(2):  # the second is a replay
+        assert post(client, body, signed(private_key, body)).status_code == 202
+    item = InboxItem.objects.get()
+    assert item.processed_at is None and item.document == activity()
+    task = DBTaskResult.objects.get()
+    assert task.task_path.endswith("process_inbox_item")
+    assert task.args_kwargs == {"args": [item.pk], "kwargs": {}}
