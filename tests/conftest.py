@@ -11,6 +11,7 @@ from django.utils import translation
 
 from wikisocial.accounts import actions
 from wikisocial.accounts.models import User
+from wikisocial.federation.inbox import _local_names as local_names
 from wikisocial.instance.models import CodeOfConduct
 
 PASSWORD = "a long enough passphrase"
@@ -27,10 +28,13 @@ def _english_by_default():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters and cached settings do not carry from one test to the next."""
+    """Rate-limit counters, cached settings and the inbox's known local names do not carry
+    from one test to the next."""
     cache.clear()
+    local_names.clear()
     yield
     cache.clear()
+    local_names.clear()
 
 
 @pytest.fixture(autouse=True)

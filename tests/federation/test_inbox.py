@@ -218,3 +218,40 @@ def test_a_rotated_key_is_fetched_again_at_most_every_ten_minutes(
     other = json.dumps(activity(id="https://remote.example/activities/old")).encode()
     assert post(client, other, signed(private_key, other)).status_code == 401
     assert calls == [REMOTE]
+
+
+def test_an_inbox_post_skips_the_page_middleware(client, private_key, bob, make_user):
+    """Signed POSTs go straight to the view (core/middleware.py SignedInboxMiddleware): no
+    session, locale or CSRF work; the checks are the view's, as every other test here shows."""
+    make_user("ana")
+    for path in ("/inbox", "/@ana/inbox"):
+        body = json.dumps(activity(id=f"https://remote.example/activities{path}")).encode()
+        response = post(client, body, signed(private_key, body, path=path), path)
+        assert response.status_code == 202
+        assert not hasattr(response.wsgi_request, "session")
+        assert response.wsgi_request.resolver_match.view_name.endswith("inbox")
+        assert "Vary" not in response and "Content-Language" not in response
+    assert InboxItem.objects.count() == 2
+
+
+def test_with_the_database_queue_the_item_and_its_task_are_one_write(
+    client, private_key, bob, settings
+):
+    """django_tasks_db: the item and its processing task are written in one transaction; a
+    replay writes neither."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "inbound", "outbound"],
+        }
+    }
+    body = json.dumps(activity()).encode()
+    for _ in range(2):  # the second is a replay
+        assert post(client, body, signed(private_key, body)).status_code == 202
+    item = InboxItem.objects.get()
+    assert item.processed_at is None and item.document == activity()
+    task = DBTaskResult.objects.get()
+    assert task.task_path.endswith("process_inbox_item")
+    assert task.args_kwargs == {"args": [item.pk], "kwargs": {}}

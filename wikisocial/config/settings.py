@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "wikisocial.core.middleware.RequestSizeLimitMiddleware",
+    # Signed POSTs to an inbox stop here and go to their view (nothing below applies to them).
+    "wikisocial.core.middleware.SignedInboxMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

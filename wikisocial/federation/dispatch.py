@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from wikisocial.federation.actors import host_of
 from wikisocial.federation.handlers import HANDLERS, REFUSALS, actor_of
 from wikisocial.federation.models import InboxItem
 
@@ -50,7 +51,20 @@ def process(item_id: int) -> str | None:
     outcome = handle(item)
     InboxItem.objects.filter(pk=item.pk).update(processed_at=timezone.now(), outcome=outcome)
     logger.info("inbox %s %s: %s", item.activity_type, item.activity_id, outcome)
+    _revive(host_of(item.actor_uri))
     return outcome
+
+
+def _revive(domain: str) -> None:
+    """A server we had given up on is talking to us (its signed activity was accepted):
+    deliver to it again. Here rather than in the inbox request, which stays a key lookup and
+    an insert."""
+    from wikisocial.federation.delivery import domain_alive
+    from wikisocial.federation.models import DomainHealth
+
+    if DomainHealth.objects.filter(domain=domain, dead=True).exists():
+        domain_alive(domain)
+        logger.info("domain %s is back: deliveries to it resume", domain)
 
 
 STALLED_AFTER = timedelta(minutes=2)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import orjson
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -69,14 +71,21 @@ KEY_ID = re.compile(r'keyid="([^"]{1,500})"', re.IGNORECASE)
 KEY_REFRESH = timedelta(minutes=10)
 
 
-def _rotated(headers: dict) -> bool:
+def _rotated(headers: dict, found: dict[str, KeyRow]) -> bool:
     """Whether the key named by the signature was refreshed from its actor just now."""
-    found = KEY_ID.search(headers.get("Signature", "") or headers.get("Signature-Input", ""))
-    if found is None:
+    named = KEY_ID.search(headers.get("Signature", "") or headers.get("Signature-Input", ""))
+    if named is None:
         return False
-    key_id = found.group(1)
-    owner = key_owner(key_id)
-    if owner is None or (owner.fetched_at and owner.fetched_at > timezone.now() - KEY_REFRESH):
+    key_id = named.group(1)
+    row = found.get(key_id)
+    if row is None:
+        owner = key_owner(key_id)
+        if owner is None:
+            return False
+        fetched_at = owner.fetched_at
+    else:
+        fetched_at = row.owner_fetched_at
+    if fetched_at and fetched_at > timezone.now() - KEY_REFRESH:
         return False
     # A fetch that fails leaves fetched_at as it was: without this mark every forged request
     # would make us fetch the actor again (and cost a DNS lookup and a connection each).
@@ -86,12 +95,43 @@ def _rotated(headers: dict) -> bool:
     return fetch_key(key_id) is not None
 
 
-def _remembering(found: dict[str, RemoteKey]) -> Callable[[str], str | None]:
+class KeyRow(NamedTuple):
+    """What the inbox needs of a remote key and its owner."""
+
+    public_key_pem: str
+    owner_uri: str
+    owner_fetched_at: datetime | None
+
+
+def _key_sql() -> str:
+    keys, accounts = RemoteKey._meta.db_table, Account._meta.db_table
+    return (
+        f'SELECT k.public_key_pem, a.uri, a.fetched_at FROM "{keys}" k '  # noqa: S608 (our tables)
+        f'JOIN "{accounts}" a ON a.id = k.owner_id WHERE k.key_id = %s'
+    )
+
+
+def _key_row(key_id: str) -> KeyRow | None:
+    """The key and its owner in one plain SQL query: every signed request asks it, and the
+    ORM's building of the same query (select_related, model instances) cost about as much CPU
+    as the RSA verification it serves."""
+    with connection.cursor() as cursor:
+        cursor.execute(_key_sql(), [key_id])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    pem, uri, fetched_at = found
+    if fetched_at is not None and connection.vendor == "sqlite":  # naive UTC, or text
+        fetched_at = connection.ops.convert_datetimefield_value(fetched_at, None, connection)
+    return KeyRow(pem, uri, fetched_at)
+
+
+def _remembering(found: dict[str, KeyRow]) -> Callable[[str], str | None]:
     """A key lookup for the verifier that keeps the row it found (with its owner), so that
     checking the activity's actor costs no second query."""
 
     def lookup(key_id: str) -> str | None:
-        row = RemoteKey.objects.select_related("owner").filter(key_id=key_id).first()
+        row = _key_row(key_id)
         if row is None:
             return None
         found[key_id] = row
@@ -100,11 +140,11 @@ def _remembering(found: dict[str, RemoteKey]) -> Callable[[str], str | None]:
     return lookup
 
 
-def _verified_key(request: HttpRequest, body: bytes) -> tuple[str, Account | None]:
-    """The key id of a valid signature, and the key's owner."""
+def _verified_key(request: HttpRequest, body: bytes) -> tuple[str, str | None]:
+    """The key id of a valid signature, and the actor id (uri) of the key's owner."""
     headers = dict(request.headers)
     url = request.build_absolute_uri()
-    found: dict[str, RemoteKey] = {}
+    found: dict[str, KeyRow] = {}
     lookup = _remembering(found)
 
     def verify():
@@ -119,13 +159,17 @@ def _verified_key(request: HttpRequest, body: bytes) -> tuple[str, Account | Non
                 raise Refused(401, reason) from None
             verified = verify()
         except SignatureError:
-            if not _rotated(headers):
+            if not _rotated(headers, found):
                 raise
+            found.clear()  # the key was fetched again: its row is read again
             verified = verify()
     except SignatureError as exc:
         raise Refused(401, f"signature refused: {exc}") from None
     row = found.get(verified.key_id)
-    return verified.key_id, row.owner if row else key_owner(verified.key_id)
+    if row is not None:
+        return verified.key_id, row.owner_uri
+    owner = key_owner(verified.key_id)
+    return verified.key_id, owner.uri if owner else None
 
 
 def _actor_id(activity: dict) -> str:
@@ -141,9 +185,9 @@ def check(request: HttpRequest) -> tuple[dict, str]:
     """The activity and its actor's id, or Refused with a status and the reason."""
     body = _body(request)
     activity = _activity(body)
-    key_id, owner = _verified_key(request, body)
+    key_id, owner_uri = _verified_key(request, body)
     actor_id = _actor_id(activity)
-    if owner is None or owner.uri != actor_id:
+    if owner_uri is None or owner_uri != actor_id:
         raise Refused(401, f"signed by {key_id}, but the activity's actor is {actor_id}")
     activity_id = activity.get("id")
     if not isinstance(activity_id, str) or host_of(activity_id) != host_of(actor_id):
@@ -153,19 +197,92 @@ def check(request: HttpRequest) -> tuple[dict, str]:
     return activity, actor_id
 
 
+# Local accounts known to exist, by lower-cased name, with when that was last read: a personal
+# inbox is POSTed to for every activity addressed to someone, and both inboxes take the same
+# path, so a name seen a moment ago is not read again. Only hits are kept (an unknown name is
+# read each time), for a short while (a deleted account's inbox answers 404 soon after).
+LOCAL_NAME_TTL = 30.0  # seconds
+LOCAL_NAMES_KEPT = 10_000
+_local_names: dict[str, float] = {}
+
+
 def _local_account_exists(username: str) -> bool:
     """Case-insensitive, through the unique index on LOWER(username) (``iexact`` would be a
     LIKE, which SQLite answers by scanning every local account)."""
+    name, now = username.lower(), time.monotonic()
+    seen = _local_names.get(name)
+    if seen is not None and now - seen < LOCAL_NAME_TTL:
+        return True
     local = Account.objects.visible_to(None).local().annotate(lower_name=Lower("username"))
-    return local.filter(lower_name=username.lower()).exists()
+    if not local.filter(lower_name=name).exists():
+        _local_names.pop(name, None)
+        return False
+    if len(_local_names) >= LOCAL_NAMES_KEPT:
+        _local_names.clear()
+    _local_names[name] = now
+    return True
+
+
+def _insert_sql() -> str:
+    table = InboxItem._meta.db_table
+    document = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    return (
+        f'INSERT INTO "{table}" (activity_id, activity_type, actor_uri, document, received_at, '  # noqa: S608
+        f"processed_at, outcome) VALUES (%s, %s, %s, {document}, %s, NULL, '') "
+        "ON CONFLICT (activity_id) DO NOTHING RETURNING id"
+    )
+
+
+def store(activity: dict, actor_id: str) -> int | None:
+    """Keep a checked activity: the new item's id, or None when its id was seen before. One
+    statement (no savepoint, no IntegrityError to catch); a replay changes nothing."""
+    received_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = [
+        activity["id"],
+        activity["type"][:100],
+        actor_id,
+        orjson.dumps(activity).decode(),
+        received_at,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(), params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _queue_in_same_transaction() -> bool:
+    """Whether the processing task is a row of this database (django_tasks_db): then the item
+    and its task are written in one transaction, one commit instead of two, and neither is
+    ever kept without the other. Another queue (Redis) gets the task after the commit, so a
+    worker never looks for an item it cannot see yet."""
+    from django_tasks_db import DatabaseBackend
+
+    from wikisocial.federation.tasks import process_inbox_item
+
+    return isinstance(process_inbox_item.get_backend(), DatabaseBackend)
+
+
+def accept(activity: dict, actor_id: str) -> int | None:
+    """Store a checked activity and queue its processing (federation/dispatch.py); None when
+    it was seen before (nothing more to do)."""
+    from wikisocial.federation.tasks import process_inbox_item
+
+    if _queue_in_same_transaction():
+        with transaction.atomic():
+            item_id = store(activity, actor_id)
+            if item_id is not None:
+                process_inbox_item.enqueue(item_id)
+        return item_id
+    item_id = store(activity, actor_id)
+    if item_id is not None:
+        transaction.on_commit(lambda: process_inbox_item.enqueue(item_id))
+    return item_id
 
 
 @csrf_exempt
 @require_POST
 def inbox(request: HttpRequest, username: str | None = None) -> HttpResponse:
     """Personal inboxes (/@name/inbox) and the shared inbox (/inbox) take the same path."""
-    from wikisocial.federation.tasks import process_inbox_item
-
     if username is not None and not _local_account_exists(username):
         return JsonResponse({"error": "no such account"}, status=404)
     try:
@@ -173,27 +290,6 @@ def inbox(request: HttpRequest, username: str | None = None) -> HttpResponse:
     except Refused as refused:
         logger.info("inbox refused (%d): %s", refused.status, refused.reason)
         return JsonResponse({"error": refused.reason}, status=refused.status)
-    try:
-        with transaction.atomic():
-            item = InboxItem.objects.create(
-                activity_id=activity["id"],
-                activity_type=activity["type"][:100],
-                actor_uri=actor_id,
-                document=activity,
-            )
-    except IntegrityError:
+    if accept(activity, actor_id) is None:
         logger.info("inbox: %s seen before, nothing more to do", activity["id"])
-        return HttpResponse(status=202)
-    transaction.on_commit(lambda: process_inbox_item.enqueue(item.pk))
-    _revive(host_of(actor_id))
     return HttpResponse(status=202)
-
-
-def _revive(domain: str) -> None:
-    """A server we had given up on is talking to us: deliver to it again."""
-    from wikisocial.federation.delivery import domain_alive
-    from wikisocial.federation.models import DomainHealth
-
-    if DomainHealth.objects.filter(domain=domain, dead=True).exists():
-        domain_alive(domain)
-        logger.info("domain %s is back: deliveries to it resume", domain)
