@@ -322,6 +322,7 @@ def post(row: Delivery, now: datetime, signer: Signer | None = None) -> Answer:
             signer=signer or _signer(row.sender),
             timeout=TIMEOUT,
             follow_redirects=False,
+            keep_alive=True,  # one connection per inbox host for many POSTs (core/http.py)
         )
     except FetchError as exc:
         return Answer(None, f"{exc.reason}: {exc.message}")
