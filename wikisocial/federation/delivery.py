@@ -449,8 +449,12 @@ def _delivered(items: list[Claimed], lease: datetime, now: datetime, status: int
         last_error=f"HTTP {status}",
         delivered_at=now,
     )
-    for item in items:
-        logger.info("delivered %s to %s (%d)", item.row.activity_id, item.row.inbox_url, status)
+    # One line per batch at INFO (a line per POST was ~2% of a worker's CPU); each at DEBUG.
+    logger.info("delivered %d POST(s) (%d)", len(items), status)
+    if logger.isEnabledFor(logging.DEBUG):
+        for item in items:
+            row = item.row
+            logger.debug("delivered %s to %s (%d)", row.activity_id, row.inbox_url, status)
     return dict.fromkeys((item.row.pk for item in items), State.DELIVERED)
 
 
