@@ -122,30 +122,81 @@ def _queue(activity_id: str, sender: Account | None, body: str, urls: list[str])
     seen = set(same.filter(inbox_url__in=urls).values_list("inbox_url", flat=True))
     new = [u for u in urls if u not in seen]
     dead = _dead_domains({host_of(u) for u in new})
-    rows = [_row(activity_id, sender, body, u, host_of(u) in dead) for u in new]
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-    live = [row.inbox_url for row in rows if row.state == State.PENDING]
-    ids = list(same.filter(inbox_url__in=live, state=State.PENDING).values_list("pk", flat=True))
+    skipped = [u for u in new if host_of(u) in dead]
+    live = [u for u in new if host_of(u) not in dead]
+    if skipped:
+        _insert_rows(activity_id, sender, body, skipped, State.SKIPPED, "the domain is marked dead")
+        logger.info(
+            "delivery of %s: skipped %d inbox(es) on dead domains", activity_id, len(skipped)
+        )
+    ids = _insert_rows(activity_id, sender, body, live, State.PENDING) if live else []
     if ids:
         transaction.on_commit(lambda: _enqueue(ids))
-    if dead:
-        logger.info(
-            "delivery of %s: skipped %d inbox(es) on dead domains",
-            activity_id,
-            len(new) - len(live),
-        )
     return len(live)
 
 
-def _row(activity_id: str, sender: Account | None, body: str, url: str, dead: bool) -> Delivery:
+# One statement per chunk, the inbox URLs as one parameter (an array on PostgreSQL, a JSON
+# array on SQLite) and the body once: bulk_create bound the same body once per row, and on
+# PostgreSQL quoting those bodies into its UNNEST arrays was 85% of queuing (10,000 rows of a
+# 1 KB activity: 3.9 s of CPU).
+_INSERT_URLS = {
+    "postgresql": "unnest(%s::text[]) AS inbox(url)",
+    "sqlite": "(SELECT value AS url FROM json_each(%s)) AS inbox",
+}
+
+
+def _insert_rows(
+    activity_id: str,
+    sender: Account | None,
+    body: str,
+    urls: list[str],
+    state: str,
+    last_error: str = "",
+) -> list[int]:
+    """Write a row per URL (those queued meanwhile by another process are left alone); the ids
+    of the rows written."""
+    connection = connections[router.db_for_write(Delivery)]
+    source = _INSERT_URLS.get(connection.vendor)
+    now = timezone.now()
+    if source is None:
+        rows = [_row(activity_id, sender, body, u, state, last_error, now) for u in urls]
+        Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+        written = Delivery.objects.filter(activity_id=activity_id, inbox_url__in=urls)
+        return list(written.filter(state=state).values_list("pk", flat=True))
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    values = urls if connection.vendor == "postgresql" else orjson.dumps(urls).decode()
+    table = Delivery._meta.db_table
+    # Only our own constant SQL pieces are put together here; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} (activity_id, inbox_url, sender_id, body, state, attempts, "  # noqa: S608
+        "next_try_at, last_error, created_at) "
+        f"SELECT %s, inbox.url, %s, %s, %s, 0, %s, %s, %s FROM {source} "
+        "WHERE true ON CONFLICT DO NOTHING RETURNING id"
+    )
+    sender_id = sender.pk if sender is not None else None
+    params = [activity_id, sender_id, body, state, stamp, last_error, stamp, values]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _row(
+    activity_id: str,
+    sender: Account | None,
+    body: str,
+    url: str,
+    state: str,
+    last_error: str,
+    now: datetime,
+) -> Delivery:
     return Delivery(
         activity_id=activity_id,
         inbox_url=url,
         sender=sender,
         body=body,
-        next_try_at=timezone.now(),
-        state=State.SKIPPED if dead else State.PENDING,
-        last_error="the domain is marked dead" if dead else "",
+        next_try_at=now,
+        state=state,
+        last_error=last_error,
     )
 
 
