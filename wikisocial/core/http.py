@@ -332,6 +332,7 @@ class _KeptConnections:
         self._lock = threading.Lock()
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._count = 0
+        self._next_sweep = 0.0  # when full, expired connections are looked for once a second
 
     def take(self, key: tuple[str, str, int], addresses: list[IPAddress]) -> _Connection | None:
         """The most recently used idle connection for ``key`` that may serve a request whose
@@ -363,7 +364,9 @@ class _KeptConnections:
         now = time.monotonic()
         connection.idle_since = now
         with self._lock:
-            old = self._expired(now) if self._count >= KEEP_TOTAL else []
+            old = []
+            if self._count >= KEEP_TOTAL and now >= self._next_sweep:
+                old, self._next_sweep = self._expired(now), now + 1.0
             idle = self._idle.get(connection.key, [])
             keep = len(idle) < KEEP_PER_ORIGIN and self._count < KEEP_TOTAL
             if keep:

@@ -38,8 +38,7 @@ from email.utils import parsedate_to_datetime
 import orjson
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from wikisocial.accounts.models import Account
@@ -566,13 +565,11 @@ def _mark_alive(
 
 
 def _domain_failed(domain: str, now: datetime) -> None:
-    DomainHealth.objects.get_or_create(domain=domain)
+    health = _count_failure(domain, now)
+    if health is None:  # the domain's first failure
+        DomainHealth.objects.get_or_create(domain=domain)
+        health = _count_failure(domain, now)
     rows = DomainHealth.objects.filter(domain=domain)
-    rows.update(
-        consecutive_failures=F("consecutive_failures") + 1,
-        first_failure_at=Coalesce("first_failure_at", Value(now)),
-    )
-    health = rows.get()
     over = health.consecutive_failures - CIRCUIT_THRESHOLD
     if over < 0:
         return
@@ -589,6 +586,22 @@ def _domain_failed(domain: str, now: datetime) -> None:
         dead=dead,
         marked_dead_at=health.marked_dead_at or (now if dead else None),
     )
+
+
+def _count_failure(domain: str, now: datetime) -> DomainHealth | None:
+    """One more failure for the domain, and its row as it is after that, in one atomic
+    statement (UPDATE … RETURNING: one query, where update-then-get took a SELECT more, and
+    get_or_create one more before); None when the domain has no row yet."""
+    table = DomainHealth._meta.db_table
+    connection = connections[router.db_for_write(DomainHealth)]
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    # Only our own constant SQL is put together here; the values are parameters.
+    sql = (
+        f"UPDATE {table} SET consecutive_failures = consecutive_failures + 1, "  # noqa: S608
+        "first_failure_at = COALESCE(first_failure_at, %s) WHERE domain = %s RETURNING *"
+    )
+    rows = list(DomainHealth.objects.using(connection.alias).raw(sql, [stamp, domain]))
+    return rows[0] if rows else None
 
 
 # --- sweeping --------------------------------------------------------------------------------
