@@ -31,6 +31,7 @@ import logging
 import random
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -336,12 +337,18 @@ def prepare(leases: dict[int, datetime], now: datetime) -> tuple[list[Claimed], 
     signers = _signers({row.sender_id for row in rows.values()})
     ready: list[Claimed] = []
     states: dict[int, str] = {}
-    for pk, row in rows.items():
-        held_back = _held_back(row, leases[pk], health.get(host_of(row.inbox_url)), now)
-        if held_back is None:
-            ready.append(Claimed(row, leases[pk], now, signers[row.sender_id]))
-        else:
-            states[pk] = held_back
+    # Rows held back are each written (and a retry queued): one transaction for all of them,
+    # not a commit per statement. Only Delivery and task rows are written here, never the
+    # shared DomainHealth rows (see _note_domains).
+    holding = any(h.dead or (h.open_until and h.open_until > now) for h in health.values())
+    atomic = transaction.atomic(using=router.db_for_write(Delivery)) if holding else nullcontext()
+    with atomic:
+        for pk, row in rows.items():
+            held_back = _held_back(row, leases[pk], health.get(host_of(row.inbox_url)), now)
+            if held_back is None:
+                ready.append(Claimed(row, leases[pk], now, signers[row.sender_id]))
+            else:
+                states[pk] = held_back
     return ready, states
 
 
