@@ -598,6 +598,113 @@ def test_a_closed_port_is_a_connect_error(dev):
     assert caught.value.reason == "connect"
 
 
+# --- keep-alive ------------------------------------------------------------------------------
+
+
+def _client_ports(server: _Server, status: int = 202, **headers: str) -> list[int]:
+    """Answer /inbox with ``status``; returns the list of client ports each request came from."""
+    ports: list[int] = []
+
+    def route(handler: BaseHTTPRequestHandler) -> None:
+        ports.append(handler.client_address[1])
+        send(handler, status, b"", "text/plain", headers)
+
+    server.routes["/inbox"] = route
+    return ports
+
+
+def _post(url: str, **options: object) -> http.Response:
+    return safe_request("POST", url, content=b"{}", keep_alive=True, **options)
+
+
+def test_keep_alive_posts_share_one_connection(dev, server, base):
+    ports = _client_ports(server)
+    assert [_post(base + "/inbox").status for _ in range(3)] == [202, 202, 202]
+    assert len(set(ports)) == 1
+    safe_request("POST", base + "/inbox", content=b"{}")  # not asked to keep: its own
+    assert len(set(ports)) == 2
+    assert server.seen[-1].headers["connection"] == "close"
+
+
+def test_a_kept_connection_is_used_only_for_an_address_checked_again(
+    monkeypatch, loopback_is_public, tls_server
+):
+    """Rebinding through the pool: the second lookup answers the metadata address; the idle
+    connection to the first (checked) address must not carry the request."""
+    answers = iter([["127.0.0.1"]])
+    fake_dns(monkeypatch, {"public.test": lambda: next(answers, ["169.254.169.254"])})
+    ports = _client_ports(tls_server)
+    url = f"https://public.test:{tls_server.port}/inbox"
+    assert _post(url).status == 202
+    with pytest.raises(FetchError) as caught:
+        _post(url)
+    assert caught.value.reason == "blocked_address"
+    assert len(ports) == 1
+    assert tls_server.sni == ["public.test"]
+
+
+def test_a_kept_connection_to_an_address_no_longer_given_is_not_used(dev, monkeypatch, server):
+    """The name now resolves to another (allowed) address where nothing listens: the request
+    goes there, not over the idle connection to the old address."""
+    answers = iter([["127.0.0.1"]])
+    fake_dns(monkeypatch, {"inbox.test": lambda: next(answers, ["127.0.0.2"])})
+    ports = _client_ports(server)
+    url = f"http://inbox.test:{server.port}/inbox"
+    assert _post(url).status == 202
+    with pytest.raises(FetchError) as caught:
+        _post(url)
+    assert caught.value.reason == "connect"
+    assert len(ports) == 1
+
+
+def _first(server: _Server, how: str) -> list[int]:
+    """/first answers as ``how`` says; returns the client ports it was asked from."""
+    ports: list[int] = []
+    answers = {
+        "too_large": reply(200, b"x" * 100, "text/plain"),
+        "close": reply(202, b"", "text/plain", Connection="close"),
+        "timeout": _drip(server, b"HTTP/1.1 200 OK\r\n", b"X-Slow: " + b"a" * 40),
+    }
+
+    def route(handler: BaseHTTPRequestHandler) -> None:
+        ports.append(handler.client_address[1])
+        if how == "closed_quietly":  # kept alive as far as the client knows, then closed
+            send(handler, 202, b"", "text/plain")
+            handler.close_connection = True
+        else:
+            answers[how](handler)
+
+    server.routes["/first"] = route
+    return ports
+
+
+@pytest.mark.parametrize("how", ["too_large", "close", "timeout", "closed_quietly"])
+def test_a_connection_cut_or_closed_is_not_used_again(dev, server, base, how):
+    first, ports = _first(server, how), _client_ports(server)
+    try:
+        _post(base + "/first", max_bytes=10, timeout=0.5)
+    except FetchError as exc:
+        assert exc.reason == how
+    time.sleep(0.05)  # the server has closed its side by now
+    assert _post(base + "/inbox").status == 202
+    assert _post(base + "/inbox").status == 202
+    assert len(first) == 1 and first[0] not in ports  # a fresh connection…
+    assert len(ports) == 2 and len(set(ports)) == 1  # …kept for the next POST
+
+
+def test_a_post_on_a_connection_closed_as_it_was_taken_goes_once_more_on_a_new_one(
+    dev, server, base, monkeypatch
+):
+    """The server closes an idle connection just after the client checked it: the POST
+    fails on it without an answer, and is sent again on a fresh connection."""
+    first, ports = _first(server, "closed_quietly"), _client_ports(server)
+    _post(base + "/first")
+    time.sleep(0.05)
+    monkeypatch.setattr(http._Connection, "usable_for", lambda self, addresses, now: True)
+    assert _post(base + "/inbox").status == 202
+    assert len(first) == 1 and len(ports) == 1 and first[0] != ports[0]
+
+
 # --- headers ---------------------------------------------------------------------------------
 
 

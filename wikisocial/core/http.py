@@ -18,8 +18,15 @@ What it guarantees, whoever calls it:
 - The body is capped at max_bytes (a larger Content-Length is refused before reading); bodies are
   asked for and accepted only uncompressed, so the cap is on what we hold in memory.
 
-No proxy is taken from the environment (trust_env=False). DNS lookups themselves are bounded only
-by the system resolver's own timeout.
+Keep-alive (``keep_alive=True``, what deliveries ask for): after a complete answer read within the
+caps, the connection is kept idle per (scheme, host, port) for KEEPALIVE_SECONDS. A later request
+to the same origin still resolves and checks the host first, as above, and takes an idle
+connection only if its peer address is among the addresses that passed this check; otherwise it
+connects anew to a checked address. A connection that errs, times out, is cut by a cap or is
+told to close is never kept.
+
+No proxy is taken from the environment. DNS lookups themselves are bounded only by the system
+resolver's own timeout.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -53,6 +61,13 @@ FOLLOWED_METHODS = frozenset({"GET", "HEAD"})
 CGNAT = ipaddress.IPv4Network("100.64.0.0/10")
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 WRITE_PIECE = 64 * 1024
+KEEPALIVE_SECONDS = 20.0  # an idle kept connection older than this is closed, not used
+KEEP_PER_ORIGIN = 8  # idle connections kept per (scheme, host, port)
+KEEP_TOTAL = 256  # idle connections kept per process (each an open file)
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# Headers and body go out as two writes: without this, Nagle's algorithm holds the body until
+# the server's delayed ACK of the headers on a kept connection (~1 ms on loopback, worse afar).
+NO_DELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 
 
 class FetchError(Exception):
@@ -167,6 +182,16 @@ def _redirect_target(response: Response) -> httpx.URL | None:
 # --- deadline and pinning (httpcore network backend) -----------------------------------------
 
 
+class _Deadline:
+    """The end of the current request's time: shared by a connection's streams, and moved on
+    when a kept connection serves the next request."""
+
+    __slots__ = ("at",)
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+
 def _time_left(deadline: float, timeout: float | None = None) -> float:
     left = deadline - time.monotonic()
     if left <= 0:
@@ -177,17 +202,17 @@ def _time_left(deadline: float, timeout: float | None = None) -> float:
 class _DeadlineStream(httpcore.NetworkStream):
     """A connection whose every read and write gets at most the time left before the deadline."""
 
-    def __init__(self, inner: httpcore.NetworkStream, deadline: float) -> None:
+    def __init__(self, inner: httpcore.NetworkStream, deadline: _Deadline) -> None:
         self._inner = inner
         self._deadline = deadline
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _time_left(self._deadline, timeout))
+        return self._inner.read(max_bytes, _time_left(self._deadline.at, timeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         for start in range(0, len(buffer), WRITE_PIECE):
             piece = buffer[start : start + WRITE_PIECE]
-            self._inner.write(piece, _time_left(self._deadline, timeout))
+            self._inner.write(piece, _time_left(self._deadline.at, timeout))
 
     def close(self) -> None:
         self._inner.close()
@@ -198,7 +223,7 @@ class _DeadlineStream(httpcore.NetworkStream):
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> httpcore.NetworkStream:
-        left = _time_left(self._deadline, timeout)
+        left = _time_left(self._deadline.at, timeout)
         return _DeadlineStream(
             self._inner.start_tls(ssl_context, server_hostname, left), self._deadline
         )
@@ -210,11 +235,12 @@ class _DeadlineStream(httpcore.NetworkStream):
 class _PinnedBackend(httpcore.NetworkBackend):
     """Connects to the checked addresses of one host instead of resolving its name again."""
 
-    def __init__(self, host: str, addresses: list[IPAddress], deadline: float) -> None:
+    def __init__(self, host: str, addresses: list[IPAddress], deadline: _Deadline) -> None:
         self._host = host
         self._addresses = addresses
         self._deadline = deadline
         self._sync = httpcore.SyncBackend()
+        self.peer: IPAddress | None = None  # the checked address it connected to
 
     def connect_tcp(
         self,
@@ -228,12 +254,13 @@ class _PinnedBackend(httpcore.NetworkBackend):
             raise FetchError("blocked_address", f"unexpected connection to {host}")
         error: httpcore.ConnectError | None = None
         for ip in self._addresses:  # in the resolver's order; next one if refused/unreachable
-            left = _time_left(self._deadline, timeout)
+            left = _time_left(self._deadline.at, timeout)
             try:
                 stream = self._sync.connect_tcp(str(ip), port, left, local_address, socket_options)
             except httpcore.ConnectError as exc:
                 error = exc
                 continue
+            self.peer = ip
             return _DeadlineStream(stream, self._deadline)
         raise error or httpcore.ConnectError(f"no address for {host}")
 
@@ -256,56 +283,114 @@ def _network_errors() -> Iterator[None]:
         raise FetchError("network", f"connection failed: {exc or type(exc).__name__}") from exc
 
 
-class _BodyStream(httpx.SyncByteStream):
-    def __init__(self, response: httpcore.Response) -> None:
-        self._response = response
-
-    def __iter__(self) -> Iterator[bytes]:
-        with _network_errors():
-            yield from self._response.iter_stream()
-
-    def close(self) -> None:
-        self._response.close()
-
-
-class _PinnedTransport(httpx.BaseTransport):
-    """httpx's HTTPTransport, with our network backend under its connection pool."""
-
-    def __init__(self, backend: _PinnedBackend) -> None:
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=_ssl_context(), network_backend=backend, max_connections=1, retries=0
-        )
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        url = httpcore.URL(
-            scheme=request.url.raw_scheme,
-            host=request.url.raw_host,
-            port=request.url.port,
-            target=request.url.raw_path,
-        )
-        core_request = httpcore.Request(
-            request.method,
-            url,
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
-        with _network_errors():
-            core_response = self._pool.handle_request(core_request)
-        return httpx.Response(
-            core_response.status,
-            headers=core_response.headers,
-            stream=_BodyStream(core_response),
-            extensions=core_response.extensions,
-        )
-
-    def close(self) -> None:
-        self._pool.close()
+_ssl_lock = threading.Lock()
 
 
 @cache
 def _ssl_context() -> ssl.SSLContext:
-    return httpx.create_ssl_context(trust_env=False)
+    # Built once: loading the CA bundle costs ~20 ms, and the sending threads of a worker that
+    # just started would otherwise all build their own at once (functools.cache does not lock).
+    with _ssl_lock:
+        return httpx.create_ssl_context(trust_env=False)
+
+
+class _Connection:
+    """One connection to one origin, pinned to a checked address (its backend), with the
+    deadline its streams obey."""
+
+    def __init__(self, url: httpx.URL, host: str, addresses: list[IPAddress], deadline: float):
+        self.key = (url.scheme, host, _port(url))
+        self.deadline = _Deadline(deadline)
+        self.backend = _PinnedBackend(host, addresses, self.deadline)
+        origin = httpcore.Origin(url.raw_scheme, url.raw_host, _port(url))
+        context = _ssl_context() if url.scheme == "https" else None
+        self.core = httpcore.HTTPConnection(
+            origin, ssl_context=context, keepalive_expiry=KEEPALIVE_SECONDS,
+            network_backend=self.backend, socket_options=NO_DELAY,
+        )  # fmt: skip
+        self.idle_since = 0.0
+
+    def usable_for(self, addresses: list[IPAddress], now: float) -> bool:
+        """Still open and idle, not too old, and connected to one of ``addresses`` (those that
+        passed the address check for the request at hand)."""
+        return (
+            self.backend.peer in addresses
+            and now - self.idle_since < KEEPALIVE_SECONDS
+            and self.core.is_idle()
+            and not self.core.has_expired()
+        )
+
+    def close(self) -> None:
+        self.core.close()
+
+
+class _KeptConnections:
+    """Idle keep-alive connections per (scheme, host, port), shared by a process's threads; a
+    connection is out of here (owned by one thread) while it serves a request."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+        self._count = 0
+        self._next_sweep = 0.0  # when full, expired connections are looked for once a second
+
+    def take(self, key: tuple[str, str, int], addresses: list[IPAddress]) -> _Connection | None:
+        """The most recently used idle connection for ``key`` that may serve a request whose
+        checked addresses are ``addresses``; idle ones that may not are closed. Each is checked
+        outside the lock (the check polls its socket)."""
+        while (connection := self._pop(key)) is not None:
+            if connection.usable_for(addresses, time.monotonic()):
+                return connection
+            connection.close()
+        return None
+
+    def _pop(self, key: tuple[str, str, int]) -> _Connection | None:
+        with self._lock:
+            idle = self._idle.get(key)
+            if not idle:
+                return None
+            self._count -= 1
+            connection = idle.pop()
+            if not idle:
+                del self._idle[key]
+            return connection
+
+    def give(self, connection: _Connection) -> None:
+        """Keep ``connection`` if it is idle (its answer was read whole) and there is room;
+        when the process keeps KEEP_TOTAL, those idle too long are closed first."""
+        if not connection.core.is_idle():
+            connection.close()
+            return
+        now = time.monotonic()
+        connection.idle_since = now
+        with self._lock:
+            old = []
+            if self._count >= KEEP_TOTAL and now >= self._next_sweep:
+                old, self._next_sweep = self._expired(now), now + 1.0
+            idle = self._idle.get(connection.key, [])
+            keep = len(idle) < KEEP_PER_ORIGIN and self._count < KEEP_TOTAL
+            if keep:
+                idle.append(connection)
+                self._idle[connection.key] = idle
+                self._count += 1
+        for stale in old if keep else [*old, connection]:
+            stale.close()
+
+    def _expired(self, now: float) -> list[_Connection]:
+        """Take out (under the lock) every connection idle for KEEPALIVE_SECONDS or more."""
+        old = []
+        for key, idle in list(self._idle.items()):
+            fresh = [c for c in idle if now - c.idle_since < KEEPALIVE_SECONDS]
+            old += [c for c in idle if now - c.idle_since >= KEEPALIVE_SECONDS]
+            if fresh:
+                self._idle[key] = fresh
+            else:
+                del self._idle[key]
+        self._count -= len(old)
+        return old
+
+
+_kept = _KeptConnections()
 
 
 # --- requests --------------------------------------------------------------------------------
@@ -328,23 +413,65 @@ def _hop_headers(
     return merged
 
 
-def _check_declared_length(response: httpx.Response, max_bytes: int) -> None:
-    declared = response.headers.get("content-length", "")
-    has_body = response.request.method != "HEAD"  # a HEAD answer declares the GET's length
+def _check_declared_length(method: str, headers: httpx.Headers, max_bytes: int) -> None:
+    declared = headers.get("content-length", "")
+    has_body = method != "HEAD"  # a HEAD answer declares the GET's length
     if has_body and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError("too_large", f"body of {declared} bytes is over {max_bytes}")
-    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    encoding = headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
         raise FetchError("bad_encoding", f"compressed body ({encoding}) though none was asked for")
 
 
-def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+def _read_capped(response: httpcore.Response, max_bytes: int) -> bytes:
     body = bytearray()
-    for chunk in response.iter_raw():
-        body += chunk
-        if len(body) > max_bytes:
-            raise FetchError("too_large", f"body is over {max_bytes} bytes")
+    with _network_errors():
+        for chunk in response.iter_stream():
+            body += chunk
+            if len(body) > max_bytes:
+                raise FetchError("too_large", f"body is over {max_bytes} bytes")
     return bytes(body)
+
+
+def _core_request(
+    method: str, url: httpx.URL, headers: dict[str, str], content: bytes | None, keep: bool
+) -> httpcore.Request:
+    """The request as sent: Host first (the URL's, unless a signer set it), then ours."""
+    given = {name.lower() for name in headers}
+    fields: list[tuple[bytes, bytes]] = []
+    if "host" not in given:
+        fields.append((b"Host", url.netloc))
+    if "accept" not in given:
+        fields.append((b"Accept", b"*/*"))
+    fields += [(name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()]
+    if content is not None or method in BODY_METHODS:
+        fields.append((b"Content-Length", str(len(content or b"")).encode("ascii")))
+    if not keep:
+        fields.append((b"Connection", b"close"))
+    target = httpcore.URL(
+        scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+    )
+    return httpcore.Request(method, target, headers=fields, content=content or b"")
+
+
+def _exchange(
+    connection: _Connection, request: httpcore.Request, method: str, max_bytes: int
+) -> tuple[int, httpx.Headers, bytes]:
+    """Send ``request`` on ``connection`` and read the answer within the caps; the connection
+    is closed on any failure."""
+    try:
+        with _network_errors():
+            response = connection.core.handle_request(request)
+        try:
+            headers = httpx.Headers(response.headers)
+            _check_declared_length(method, headers, max_bytes)
+            body = _read_capped(response, max_bytes)
+        finally:
+            response.close()
+    except BaseException:
+        connection.close()
+        raise
+    return response.status, headers, body
 
 
 def _hop(
@@ -354,17 +481,32 @@ def _hop(
     content: bytes | None,
     deadline: float,
     max_bytes: int,
+    keep_alive: bool = False,
 ) -> Response:
     dev = bool(settings.DEV_FEDERATION)
     _check_url(url, dev)
     host = url.raw_host.decode("ascii")
-    backend = _PinnedBackend(host, _checked_addresses(host, _port(url), dev), deadline)
-    limits = httpx.Timeout(_time_left(deadline))
-    client = httpx.Client(transport=_PinnedTransport(backend), trust_env=False, timeout=limits)
-    with client, client.stream(method, url, headers=headers, content=content) as response:
-        _check_declared_length(response, max_bytes)
-        body = _read_capped(response, max_bytes)
-    return Response(response.status_code, response.headers, str(url), body)
+    addresses = _checked_addresses(host, _port(url), dev)
+    request = _core_request(method, url, headers, content, keep_alive)
+    kept = _kept.take((url.scheme, host, _port(url)), addresses) if keep_alive else None
+    if kept is not None:
+        kept.deadline.at = deadline
+        try:
+            status, answer_headers, body = _exchange(kept, request, method, max_bytes)
+        except FetchError as exc:
+            # The server may have closed the idle connection as we sent: once more on a new
+            # one (a repeat is harmless for deliveries, which receivers take once by id).
+            if exc.reason != "network":
+                raise
+            kept = None
+    if kept is None:
+        kept = _Connection(url, host, addresses, deadline)
+        status, answer_headers, body = _exchange(kept, request, method, max_bytes)
+    if keep_alive:
+        _kept.give(kept)
+    else:
+        kept.close()
+    return Response(status, answer_headers, str(url), body)
 
 
 def safe_request(
@@ -378,16 +520,18 @@ def safe_request(
     max_redirects: int = 3,
     follow_redirects: bool = True,
     signer: Signer | None = None,
+    keep_alive: bool = False,
 ) -> Response:
     """Send one request under the rules above; any status comes back as a Response (a redirect
-    too, when not followed). Raises FetchError when refused or when the request fails."""
+    too, when not followed). Raises FetchError when refused or when the request fails.
+    ``keep_alive``: take and leave connections in the process's keep-alive pool (see above)."""
     method = method.upper()
     deadline = time.monotonic() + timeout
     follow = follow_redirects and method in FOLLOWED_METHODS
     current = _parse_url(url)
     for _ in range(max_redirects + 1):
         hop_headers = _hop_headers(method, current, headers, content, signer)
-        response = _hop(method, current, hop_headers, content, deadline, max_bytes)
+        response = _hop(method, current, hop_headers, content, deadline, max_bytes, keep_alive)
         target = _redirect_target(response) if follow else None
         if target is None:
             return response
