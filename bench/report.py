@@ -62,9 +62,9 @@ TARGETS: dict[str, tuple[str, str, Check]] = {
         _at_least("throughput_per_s", 1000),
     ),
     "signed delivery to a sink (20% slow, hanging or dead)": (
-        "≥ 800 deliveries/s",
+        "≥ 800 deliveries/s, steady rate (per s: the whole run, which ends with a 10 s timeout)",
         "RSA-2048 signing 1,146/s per core",
-        _at_least("throughput_per_s", 800),
+        _at_least("steady_per_s", 800),
     ),
     "catch-up of 10,000 activities after a worker stop": (
         "—",

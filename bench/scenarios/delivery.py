@@ -261,6 +261,22 @@ def _wait(activity_ids: list[str], healthy: list[str], deadline_s: float) -> dic
     return times | {"complete": False, "left": left}
 
 
+def _steady_rate(activity_ids: list[str]) -> float | None:
+    """Deliveries per second while the run was in full swing: the rows delivered between the
+    tenth and the ninetieth percentile of their delivery times, over that span. The whole
+    run's rate also counts the wait for the last hanging inbox's timeout at the end (10 s),
+    which is the length of the run, not the speed of delivery."""
+    from wikisocial.federation.models import Delivery
+
+    done = Delivery.objects.filter(activity_id__in=activity_ids, state=Delivery.State.DELIVERED)
+    times = sorted(done.values_list("delivered_at", flat=True))
+    if len(times) < 20:
+        return None
+    low, high = len(times) // 10, len(times) * 9 // 10
+    span = (times[high] - times[low]).total_seconds()
+    return round((high - low) / span, 1) if span > 0 else None
+
+
 def _clean(activity_ids: list[str]) -> None:
     """Forget this run's rows, the retries queued for them (a later run's workers would
     otherwise spend their CPU on those no-op tasks inside its measurement) and the sink's
@@ -321,6 +337,7 @@ def measure(ctx: Context, workers_count: int = WORKERS, deadline_s: float | None
             database_cpu = _database_cpu(database_before)
             worker_rss = [rss_mb(p.pid) for p in procs]
             states = _counts(ids)
+            steady = _steady_rate(ids)
     total = len(urls) * activities
     done = total - timing["left"]
     _clean(ids)
@@ -342,6 +359,7 @@ def measure(ctx: Context, workers_count: int = WORKERS, deadline_s: float | None
         # throughput_per_s is below deliveries / (claimed_seconds + 10 s), at most 1,000/s
         # at full size however fast the workers are; this rate has no such ceiling.
         claimed_per_s=round(total / claimed_s, 1),
+        steady_per_s=steady,
         claimed_seconds=round(claimed_s, 3),
         queue_seconds=round(queued_s, 3),
         inboxes=kinds,
@@ -355,6 +373,16 @@ def measure(ctx: Context, workers_count: int = WORKERS, deadline_s: float | None
         sink_cpu_ms_per_delivery=round(sink_cpu * 1000 / max(done, 1), 3),
         database_cpu_ms_per_delivery=round(database_cpu * 1000 / max(done, 1), 3),
         how="real `wikisocial worker` processes, database task queue unless ctx.env says",
+        note=_note(steady, total / claimed_s, healthy_rows / healthy_s, worker_cpu, done),
+    )
+
+
+def _note(steady: float | None, claimed: float, healthy: float, cpu: float, done: int) -> str:
+    """The report's line for this run: the rates besides the whole run's, and the workers'
+    CPU per delivery."""
+    return (
+        f"steady {steady or 0:,.0f}/s, first POSTs started {claimed:,.0f}/s, healthy inboxes "
+        f"done {healthy:,.0f}/s; workers' CPU {cpu * 1000 / max(done, 1):.2f} ms per delivery"
     )
 
 

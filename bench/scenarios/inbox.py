@@ -167,5 +167,7 @@ def run(ctx: Context) -> list[dict]:
             client_threads=THREADS,
             server_cpu_ms_per_request=round(server_cpu * 1000 / count, 3),
             server="wikisocial serve --workers 2 (Granian, WSGI)",
+            note=f"server CPU {server_cpu * 1000 / count:.2f} ms per request, "
+            f"{THREADS} client threads",
         )
     ]
