@@ -11,6 +11,7 @@ picks the page's ids, and every query the timeline and its serialisation issue.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import threading
@@ -166,10 +167,36 @@ PLAIN_JOIN = (
 )
 
 
+Call = tuple[str, object, bool]  # SQL, parameters, whether it ran prepared
+
+
+def _recorder(calls: list[Call]) -> Callable:
+    """A Django execute wrapper that keeps each query as it ran."""
+    from wikisocial.core.db import preparing
+
+    def record(execute: Callable, sql: str, params: object, many: bool, context: dict) -> object:
+        calls.append((sql, params, preparing()))
+        return execute(sql, params, many, context)
+
+    return record
+
+
+def replay(statements: list[Call]) -> None:
+    """Run recorded queries again as the page ran them (prepared where it prepared them)."""
+    from django.db import connection
+
+    from wikisocial.core.db import prepared_statements
+
+    for sql, params, prepared in statements:
+        prepared_or_not = prepared_statements() if prepared else contextlib.nullcontext()
+        with prepared_or_not, connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+
+
 def sql_floors(ctx: lib.Context) -> list[dict]:
     """The home timeline's SQL replayed on the database: the ids query, and all of it."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     from wikisocial.accounts.models import Account
     from wikisocial.api.serializers import statuses
@@ -180,26 +207,20 @@ def sql_floors(ctx: lib.Context) -> list[dict]:
     out = []
     for reader in ("busy", "quiet"):
         viewer = Account.objects.select_related("user").get(pk=ctx.data[f"{reader}_reader"])
-        with CaptureQueriesContext(connection) as captured:
+        calls: list[Call] = []
+        with connection.execute_wrapper(_recorder(calls)):
             timeline = queries.home(viewer, Cursor(limit=PAGE))
             statuses(timeline.posts, viewer, "home")
-        sql = [q["sql"] for q in captured.captured_queries]
-        ids_sql = next(s for s in sql if "timelines_feedentry" in s)
-
-        def replay(statements: list[str]) -> None:
-            with connection.cursor() as cursor:
-                for statement in statements:
-                    cursor.execute(statement)
-                    cursor.fetchall()
+        ids_call = next(call for call in calls if "timelines_feedentry" in call[0])
 
         label = f"{reader} reader"
-        join = [PLAIN_JOIN % {"reader": int(viewer.pk)}]
+        join = [(PLAIN_JOIN % {"reader": int(viewer.pk)}, None, False)]
         out.append(
             lib.result(
                 f"floor: timeline SQL ({label})",
                 ctx.database,
-                lib.measure(lambda s=ids_sql: replay([s]), runs),
-                sql=ids_sql,
+                lib.measure(lambda c=ids_call: replay([c]), runs),
+                sql=ids_call[0],
                 plain_join_p50_ms=lib.percentiles(lib.measure(lambda j=join: replay(j), 20, 2))[
                     "p50_ms"
                 ],
@@ -209,8 +230,9 @@ def sql_floors(ctx: lib.Context) -> list[dict]:
             lib.result(
                 f"floor: all SQL of the home timeline API ({label})",
                 ctx.database,
-                lib.measure(lambda s=sql: replay(s), runs),
-                queries=len(sql),
+                lib.measure(lambda c=calls: replay(c), runs),
+                queries=len(calls),
+                prepared=sum(1 for call in calls if call[2]),
             )
         )
     return out

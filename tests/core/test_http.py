@@ -705,6 +705,26 @@ def test_a_post_on_a_connection_closed_as_it_was_taken_goes_once_more_on_a_new_o
     assert len(first) == 1 and len(ports) == 1 and first[0] != ports[0]
 
 
+def test_a_post_answered_in_part_on_a_kept_connection_is_never_sent_twice(dev, server, base):
+    """The answer was cut after the status line: the server may have taken the POST, so it is
+    a failure, not a repeat on a new connection."""
+    ports = _client_ports(server)
+    cut: list[int] = []
+
+    def half_answer(handler: BaseHTTPRequestHandler) -> None:
+        cut.append(handler.client_address[1])
+        handler.wfile.write(b"HTTP/1.1 202 Accepted\r\nContent-Length: 10\r\n\r\nabc")
+        handler.wfile.flush()
+        handler.close_connection = True
+
+    server.routes["/cut"] = half_answer
+    assert _post(base + "/inbox").status == 202
+    with pytest.raises(FetchError) as caught:
+        _post(base + "/cut")
+    assert caught.value.reason == "network"
+    assert len(cut) == 1 and cut[0] == ports[0]  # on the kept connection, and only once
+
+
 # --- headers ---------------------------------------------------------------------------------
 
 

@@ -255,3 +255,14 @@ def test_with_the_database_queue_the_item_and_its_task_are_one_write(
     task = DBTaskResult.objects.get()
     assert task.task_path.endswith("process_inbox_item")
     assert task.args_kwargs == {"args": [item.pk], "kwargs": {}}
+
+
+def test_the_plain_insert_names_every_column_of_an_inbox_item():
+    """inbox.store writes its row in plain SQL: a field added to InboxItem with a Python-side
+    default would be left out of it (and fail, or stay empty) unless the INSERT names it."""
+    from wikisocial.federation.inbox import _insert_sql
+    from wikisocial.federation.models import InboxItem
+
+    named = _insert_sql().split("(", 1)[1].split(")", 1)[0]
+    columns = {name.strip() for name in named.split(",")}
+    assert columns == {f.column for f in InboxItem._meta.concrete_fields if not f.primary_key}

@@ -29,6 +29,8 @@ from typing import Any, ParamSpec, TypeVar
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.db.backends.postgresql.base import Cursor, ServerBindingCursor  # psycopg is required
+from psycopg import errors as pg_errors
+from psycopg.pq import TransactionStatus
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +158,23 @@ class PreparingCursor(ServerBindingCursor):
 
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
         kwargs["prepare"] = True
-        return super().execute(query, params, **kwargs)
+        try:
+            return super().execute(query, params, **kwargs)
+        except (pg_errors.FeatureNotSupported, pg_errors.InvalidSqlStatementName):
+            # "cached plan must not change result type": a migration changed a column this
+            # statement reads, and PostgreSQL refuses the statement until it is prepared
+            # again. Outside a transaction (which the error would have aborted): forget every
+            # prepared statement of the connection (psycopg forgets its own with it) and run
+            # this one again, instead of failing until the connection is replaced.
+            if self.connection.info.transaction_status != TransactionStatus.IDLE:
+                raise
+            self.connection.execute("DEALLOCATE ALL")
+            return super().execute(query, params, **kwargs)
+
+
+def preparing() -> bool:
+    """Whether queries run here would be prepared (inside :func:`prepared_statements`)."""
+    return _prepare.get()
 
 
 def cursor_factory(connection: Any, **kwargs: Any) -> Any:

@@ -39,7 +39,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -184,12 +183,14 @@ def _redirect_target(response: Response) -> httpx.URL | None:
 
 class _Deadline:
     """The end of the current request's time: shared by a connection's streams, and moved on
-    when a kept connection serves the next request."""
+    when a kept connection serves the next request; with the bytes read since (``received``),
+    so a failed request on a kept connection is sent again only if nothing came back."""
 
-    __slots__ = ("at",)
+    __slots__ = ("at", "received")
 
     def __init__(self, at: float) -> None:
         self.at = at
+        self.received = 0
 
 
 def _time_left(deadline: float, timeout: float | None = None) -> float:
@@ -207,7 +208,9 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._deadline = deadline
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _time_left(self._deadline.at, timeout))
+        data = self._inner.read(max_bytes, _time_left(self._deadline.at, timeout))
+        self._deadline.received += len(data)
+        return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         for start in range(0, len(buffer), WRITE_PIECE):
@@ -284,14 +287,18 @@ def _network_errors() -> Iterator[None]:
 
 
 _ssl_lock = threading.Lock()
+_ssl_built: list[ssl.SSLContext] = []
 
 
-@cache
 def _ssl_context() -> ssl.SSLContext:
-    # Built once: loading the CA bundle costs ~20 ms, and the sending threads of a worker that
-    # just started would otherwise all build their own at once (functools.cache does not lock).
-    with _ssl_lock:
-        return httpx.create_ssl_context(trust_env=False)
+    """Built once per process: loading the CA bundle costs ~20 ms, and the sending threads of
+    a worker that just started would otherwise all build their own at once. Checked again
+    under the lock, so the threads that waited for it take the one built meanwhile."""
+    if not _ssl_built:
+        with _ssl_lock:
+            if not _ssl_built:
+                _ssl_built.append(httpx.create_ssl_context(trust_env=False))
+    return _ssl_built[0]
 
 
 class _Connection:
@@ -490,13 +497,14 @@ def _hop(
     request = _core_request(method, url, headers, content, keep_alive)
     kept = _kept.take((url.scheme, host, _port(url)), addresses) if keep_alive else None
     if kept is not None:
-        kept.deadline.at = deadline
+        kept.deadline.at, kept.deadline.received = deadline, 0
         try:
             status, answer_headers, body = _exchange(kept, request, method, max_bytes)
         except FetchError as exc:
             # The server may have closed the idle connection as we sent: once more on a new
-            # one (a repeat is harmless for deliveries, which receivers take once by id).
-            if exc.reason != "network":
+            # one, but only if not a byte of an answer came back (then the server may have
+            # taken the request; a repeat is harmless for deliveries, taken once by id).
+            if exc.reason != "network" or kept.deadline.received:
                 raise
             kept = None
     if kept is None:

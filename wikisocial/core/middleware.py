@@ -74,6 +74,7 @@ class SignedInboxMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method != "POST" or not request.path_info.endswith("/inbox"):
             return self.get_response(request)
+        request.get_host()  # a Host not in ALLOWED_HOSTS is a 400 before anything is read
         try:
             match = resolve(request.path_info)
         except Resolver404:

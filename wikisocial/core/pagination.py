@@ -48,6 +48,9 @@ class Page:
     items: list
     next_max_id: int | None  # for the older page
     prev_min_id: int | None  # for the newer page
+    # Whether there may be more beyond this page; None: a page as long as asked for may be
+    # followed by another. True for a page a filter cut short (timelines.queries._tagged_page).
+    more: bool | None = None
 
 
 def paginate(qs: QuerySet, cursor: Cursor, key: str = "id") -> Page:

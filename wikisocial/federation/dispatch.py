@@ -48,10 +48,12 @@ def process(item_id: int) -> str | None:
     item = InboxItem.objects.filter(pk=item_id, processed_at__isnull=True).first()
     if item is None:
         return None
+    # Before handling: an answer the handler queues (an Accept) must not be held back as
+    # for a dead domain.
+    _revive(host_of(item.actor_uri))
     outcome = handle(item)
     InboxItem.objects.filter(pk=item.pk).update(processed_at=timezone.now(), outcome=outcome)
     logger.info("inbox %s %s: %s", item.activity_type, item.activity_id, outcome)
-    _revive(host_of(item.actor_uri))
     return outcome
 
 

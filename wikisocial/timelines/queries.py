@@ -158,12 +158,6 @@ def _tag_names(names: Sequence[str]) -> list[str]:
     ]
 
 
-def _tagged(tag_ids: list[int]) -> Exists:
-    """The post carries one of these hashtags (ids)."""
-    through = Post.hashtags.through.objects
-    return Exists(through.filter(post_id=OuterRef("pk"), hashtag_id__in=tag_ids))
-
-
 @reads_from_replica
 def hashtag(
     name: str,
@@ -194,14 +188,33 @@ def hashtag(
     )
     if not any(n in ids for n in wanted) or any(n not in ids for n in required):
         return _listing(qs.none(), viewer, cursor, prepared=False)
+    uses = _tag_uses([ids[n] for n in wanted if n in ids])
     for other in required:
-        qs = qs.filter(_tagged([ids[other]]))
+        uses = uses.filter(_tagged([ids[other]]))
     if any(n in ids for n in unwanted):
-        qs = qs.exclude(_tagged([ids[n] for n in unwanted if n in ids]))
+        uses = uses.exclude(_tagged([ids[n] for n in unwanted if n in ids]))
     if local_only is not None:
-        qs = qs.filter(local=local_only)
-    uses = Post.hashtags.through.objects.filter(hashtag_id__in=[ids[n] for n in wanted if n in ids])
-    return _tagged_page(uses, _with_media(qs) if only_media else qs, viewer, cursor)
+        uses = uses.filter(post__local=local_only)
+    if only_media:
+        uses = uses.filter(Exists(MediaAttachment.objects.filter(post=OuterRef("post_id"))))
+    return _tagged_page(uses, qs, viewer, cursor)
+
+
+def _tag_uses(tag_ids: list[int]) -> QuerySet:
+    """Rows of the post–hashtag table for these tags whose post may be on a hashtag timeline
+    at all (public, not a boost, not deleted): the first step of :func:`_tagged_page`."""
+    return Post.hashtags.through.objects.filter(
+        hashtag_id__in=tag_ids,
+        post__visibility__in=PUBLIC_VISIBILITIES,
+        post__boost_of__isnull=True,
+        post__deleted_at__isnull=True,
+    )
+
+
+def _tagged(tag_ids: list[int]) -> Exists:
+    """The post of a post–hashtag row carries one of these hashtags (ids)."""
+    through = Post.hashtags.through.objects
+    return Exists(through.filter(post_id=OuterRef("post_id"), hashtag_id__in=tag_ids))
 
 
 TAG_ROUNDS = 4  # candidate pages read for one hashtag-timeline page at most
@@ -210,29 +223,41 @@ TAG_ROUNDS = 4  # candidate pages read for one hashtag-timeline page at most
 def _tagged_page(uses: QuerySet, qs: QuerySet, viewer: Account | None, cursor: Cursor) -> Timeline:
     """A page of the posts of ``qs`` among those ``uses`` (rows of the post–hashtag table)
     name, in two steps, as the home feed: a page of post ids from the (hashtag, post) index
-    (posts migration 0005), then the posts among them that ``qs`` lets through, by id.
+    (posts migration 0005) with the timeline's own filters, then the posts among them that
+    the visibility rule lets through (blocked, muted, hidden authors and groups leave), by id.
     Joined in one query, the planner had to guess how common the tag was: a rare tag's page
     walked the posts from the newest down (seconds at a million posts). When the rule leaves
-    too few, the next candidates are read, up to TAG_ROUNDS pages; a short page then still
-    links to the next one (``next_max_id`` is the last candidate read)."""
-    posts: list[Post] = []
+    too few, the next candidates are read (further down, or further up with ``min_id``), up
+    to TAG_ROUNDS pages; a page cut short still leads on from the last candidate read."""
+    shown = with_related(_not_muted(qs, viewer))
+    upward = cursor.min_id is not None
     batch = replace(cursor, limit=cursor.limit * 2)
+    posts: list[Post] = []
     for _ in range(TAG_ROUNDS):
         candidates = paginate(uses.only("post_id"), batch, key="post_id")
         ids = list(dict.fromkeys(use.post_id for use in candidates.items))
         with prepared_statements():
-            found = {p.pk: p for p in with_related(_not_muted(qs.filter(pk__in=ids), viewer))}
-        posts += [found[pk] for pk in ids if pk in found]
-        done = len(candidates.items) < batch.limit or cursor.min_id is not None
+            found = {p.pk: p for p in shown.filter(pk__in=ids)} if ids else {}
+        got = [found[pk] for pk in ids if pk in found]
+        posts = got + posts if upward else posts + got  # newest first
+        done = len(candidates.items) < batch.limit
         if done or len(posts) >= cursor.limit:
             break
-        batch = replace(batch, max_id=candidates.next_max_id)
+        if upward:
+            batch = replace(batch, min_id=candidates.prev_min_id)
+        else:
+            batch = replace(batch, max_id=candidates.next_max_id)
     # With min_id, the page just above it: the oldest of what was read.
-    posts = posts[-cursor.limit :] if cursor.min_id is not None else posts[: cursor.limit]
+    posts = posts[-cursor.limit :] if upward else posts[: cursor.limit]
     whole = done or len(posts) == cursor.limit
-    next_max_id = posts[-1].pk if whole and posts else candidates.next_max_id
-    prev_min_id = posts[0].pk if posts else candidates.prev_min_id
-    return Timeline(posts, Page(posts, next_max_id, prev_min_id))
+    if whole:
+        page = Page(posts, posts[-1].pk if posts else None, posts[0].pk if posts else None)
+    elif upward:  # the rounds ran out going up: poll again from the newest candidate read
+        page = Page(posts, posts[-1].pk if posts else None, candidates.prev_min_id, more=True)
+    else:  # the rounds ran out going down: the next page starts below the last one read
+        first = posts[0].pk if posts else None
+        page = Page(posts, candidates.next_max_id, first, more=True)
+    return Timeline(posts, page)
 
 
 @reads_from_replica

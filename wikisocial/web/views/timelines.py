@@ -20,7 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from wikisocial.accounts.models import Account, ActorType
 from wikisocial.core.markup import normalize_hashtag
-from wikisocial.core.pagination import Cursor, cursor_from
+from wikisocial.core.pagination import Cursor, Page, cursor_from
 from wikisocial.federation import documents
 from wikisocial.federation.jsonld import wants_activitypub
 from wikisocial.federation.resolve import split_handle
@@ -41,11 +41,16 @@ def _cursor(request: HttpRequest) -> Cursor:
     return cursor_from(request.GET, default=PAGE, maximum=40)
 
 
+def _has_more(page: Page, cursor: Cursor) -> bool:
+    """Whether to link to older posts: the page says so, or it is as long as asked for."""
+    return page.more if page.more is not None else len(page.items) >= cursor.limit
+
+
 def _timeline_page(request, template, timeline, **extra) -> HttpResponse:
     context = {
         "posts": timeline.posts,
         "page": timeline.page,
-        "has_more": len(timeline.page.items) >= _cursor(request).limit,
+        "has_more": _has_more(timeline.page, _cursor(request)),
         **post_context(request, timeline.posts),
         **extra,
     }

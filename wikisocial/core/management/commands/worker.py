@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import resource
 import threading
 import time
 
@@ -85,6 +86,21 @@ def stop_cleanly(stop: threading.Event, thread: threading.Thread | None) -> None
         logger.warning("stopped with %d delivery(ies) unrecorded: sent again after the lease", left)
 
 
+def open_files_allowed() -> int:
+    """Raise this process's limit on open files to the most it may have: a worker's sending
+    threads (federation/sending.py) hold up to 512 connections, and the kept ones up to 256
+    more, past the usual soft limit of 1,024. Returns the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65_536)
+    if soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            logger.warning("cannot raise the open-files limit above %d", soft)
+            return soft
+    return max(soft, wanted)
+
+
 class Command(BaseCommand):
     help = (
         "Run the background worker: the task queues (all, in priority order: "
@@ -124,6 +140,7 @@ class Command(BaseCommand):
         **options,
     ) -> None:
         kind = backend_kind()
+        open_files_allowed()
         stop = threading.Event()
         thread = None
         if batch and with_periodic:
