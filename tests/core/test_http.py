@@ -626,35 +626,35 @@ def test_keep_alive_posts_share_one_connection(dev, server, base):
     assert server.seen[-1].headers["connection"] == "close"
 
 
+def _second_post_after(monkeypatch, server: _Server, scheme: str, host: str, then: str) -> str:
+    """POST twice to ``host``, which resolves to 127.0.0.1 and then to ``then``: the second
+    POST fails (its reason is returned) without reaching the server over the kept
+    connection."""
+    answers = iter([["127.0.0.1"]])
+    fake_dns(monkeypatch, {host: lambda: next(answers, [then])})
+    ports = _client_ports(server)
+    url = f"{scheme}://{host}:{server.port}/inbox"
+    assert _post(url).status == 202
+    with pytest.raises(FetchError) as caught:
+        _post(url)
+    assert len(ports) == 1
+    return caught.value.reason
+
+
 def test_a_kept_connection_is_used_only_for_an_address_checked_again(
     monkeypatch, loopback_is_public, tls_server
 ):
     """Rebinding through the pool: the second lookup answers the metadata address; the idle
     connection to the first (checked) address must not carry the request."""
-    answers = iter([["127.0.0.1"]])
-    fake_dns(monkeypatch, {"public.test": lambda: next(answers, ["169.254.169.254"])})
-    ports = _client_ports(tls_server)
-    url = f"https://public.test:{tls_server.port}/inbox"
-    assert _post(url).status == 202
-    with pytest.raises(FetchError) as caught:
-        _post(url)
-    assert caught.value.reason == "blocked_address"
-    assert len(ports) == 1
+    reason = _second_post_after(monkeypatch, tls_server, "https", "public.test", "169.254.169.254")
+    assert reason == "blocked_address"
     assert tls_server.sni == ["public.test"]
 
 
 def test_a_kept_connection_to_an_address_no_longer_given_is_not_used(dev, monkeypatch, server):
     """The name now resolves to another (allowed) address where nothing listens: the request
     goes there, not over the idle connection to the old address."""
-    answers = iter([["127.0.0.1"]])
-    fake_dns(monkeypatch, {"inbox.test": lambda: next(answers, ["127.0.0.2"])})
-    ports = _client_ports(server)
-    url = f"http://inbox.test:{server.port}/inbox"
-    assert _post(url).status == 202
-    with pytest.raises(FetchError) as caught:
-        _post(url)
-    assert caught.value.reason == "connect"
-    assert len(ports) == 1
+    assert _second_post_after(monkeypatch, server, "http", "inbox.test", "127.0.0.2") == "connect"
 
 
 def _first(server: _Server, how: str) -> list[int]:
