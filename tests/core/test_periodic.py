@@ -184,3 +184,30 @@ def test_statistics_job_fills_sqlite_planner_tables():
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM sqlite_stat1")
         assert cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db
+def test_statistics_read_whole_indexes(make_user):
+    """Sampled statistics (``PRAGMA analysis_limit``) saw the first thousand posts of the
+    ``group_id`` index, all without a group, and said a thousand posts per value: the
+    planner then read the public timeline through that index. Read whole, the index says
+    every post shares the one value (none)."""
+    from django.db import connection
+
+    from wikisocial.core.db import refresh_statistics
+    from wikisocial.posts.models import Post
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's statistics; PostgreSQL's autovacuum keeps its own")
+    author = make_user("ana").account
+    now = timezone.now()
+    Post.objects.bulk_create(
+        Post(author=author, content_html="<p>x</p>", created_at=now) for _ in range(1500)
+    )
+    refresh_statistics()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT stat FROM sqlite_stat1 WHERE tbl = 'posts_post' AND idx LIKE '%group_id%'"
+        )
+        rows, per_value = (int(n) for n in cursor.fetchone()[0].split()[:2])
+    assert rows == per_value >= 1500
