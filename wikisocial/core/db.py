@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
+import orjson
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.db.backends.postgresql.base import Cursor, ServerBindingCursor  # psycopg is required
@@ -181,6 +182,34 @@ def cursor_factory(connection: Any, **kwargs: Any) -> Any:
     """psycopg's cursor factory for our PostgreSQL connections (settings OPTIONS): Django's
     own cursor (client-side binding), or a preparing one inside :func:`prepared_statements`."""
     return (PreparingCursor if _prepare.get() else Cursor)(connection, **kwargs)
+
+
+# --- a list as one parameter ------------------------------------------------------------------
+#
+# Inserting a row per value of a list (a post into 10,000 home feeds, an activity to 500
+# inboxes) with bulk_create builds a model and binds every column once per row; sent as one
+# parameter and turned into rows by the database, the same INSERT … SELECT was 2–2.5× faster
+# for feed rows, and for deliveries it stopped binding the same 1 KB body once per inbox
+# (quoting those was 85% of queuing).
+
+_LIST_ROWS = {
+    "postgresql": "unnest(%s::{type}[]) AS {alias}(value)",
+    "sqlite": "json_each(%s) AS {alias}",  # its rows have a column named value
+}
+
+
+def list_rows(
+    connection: Any, values: list, *, sql_type: str, alias: str
+) -> tuple[str, object] | None:
+    """A FROM item that reads ``values`` as rows with one column, ``{alias}.value``, and the
+    parameter to bind for it (``sql_type``: PostgreSQL's type of the values, "bigint" or
+    "text"); None on a database without such a form (callers then use bulk_create). A
+    SELECT from it followed by ON CONFLICT needs a WHERE (SQLite's parser asks for one)."""
+    form = _LIST_ROWS.get(connection.vendor)
+    if form is None:
+        return None
+    param = values if connection.vendor == "postgresql" else orjson.dumps(values).decode()
+    return form.format(type=sql_type, alias=alias), param
 
 
 def refresh_statistics() -> str:

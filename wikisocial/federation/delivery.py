@@ -43,6 +43,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from wikisocial.accounts.models import Account
+from wikisocial.core.db import list_rows
 from wikisocial.core.http import FetchError, Signer, safe_request
 from wikisocial.core.tasks import enqueue_at
 from wikisocial.federation.actors import host_of
@@ -135,16 +136,6 @@ def _queue(activity_id: str, sender: Account | None, body: str, urls: list[str])
     return len(live)
 
 
-# One statement per chunk, the inbox URLs as one parameter (an array on PostgreSQL, a JSON
-# array on SQLite) and the body once: bulk_create bound the same body once per row, and on
-# PostgreSQL quoting those bodies into its UNNEST arrays was 85% of queuing (10,000 rows of a
-# 1 KB activity: 3.9 s of CPU).
-_INSERT_URLS = {
-    "postgresql": "unnest(%s::text[]) AS inbox(url)",
-    "sqlite": "(SELECT value AS url FROM json_each(%s)) AS inbox",
-}
-
-
 def _insert_rows(
     activity_id: str,
     sender: Account | None,
@@ -154,23 +145,24 @@ def _insert_rows(
     last_error: str = "",
 ) -> list[int]:
     """Write a row per URL (those queued meanwhile by another process are left alone); the ids
-    of the rows written."""
+    of the rows written. One statement, the URLs as one parameter and the body bound once
+    (core/db.py ``list_rows``)."""
     connection = connections[router.db_for_write(Delivery)]
-    source = _INSERT_URLS.get(connection.vendor)
     now = timezone.now()
-    if source is None:
-        rows = [_row(activity_id, sender, body, u, state, last_error, now) for u in urls]
-        Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    rows = list_rows(connection, urls, sql_type="text", alias="inbox")
+    if rows is None:
+        made = [_row(activity_id, sender, body, u, state, last_error, now) for u in urls]
+        Delivery.objects.bulk_create(made, ignore_conflicts=True)
         written = Delivery.objects.filter(activity_id=activity_id, inbox_url__in=urls)
         return list(written.filter(state=state).values_list("pk", flat=True))
+    source, values = rows
     stamp = connection.ops.adapt_datetimefield_value(now)
-    values = urls if connection.vendor == "postgresql" else orjson.dumps(urls).decode()
     table = Delivery._meta.db_table
     # Only our own constant SQL pieces are put together here; every value is a parameter.
     sql = (
         f"INSERT INTO {table} (activity_id, inbox_url, sender_id, body, state, attempts, "  # noqa: S608
         "next_try_at, last_error, created_at) "
-        f"SELECT %s, inbox.url, %s, %s, %s, 0, %s, %s, %s FROM {source} "
+        f"SELECT %s, inbox.value, %s, %s, %s, 0, %s, %s, %s FROM {source} "
         "WHERE true ON CONFLICT DO NOTHING RETURNING id"
     )
     sender_id = sender.pk if sender is not None else None
